@@ -1,0 +1,127 @@
+package github
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/perfgate/perfgate/gate"
+)
+
+// Environment variables through which action.yml passes its inputs to
+// `perfgate run`. They are spelled with underscores, not the hyphens of the
+// input names, so that every shell passes them on unchanged; ReadInputs reads
+// them with go-githubactions' GetInput.
+const (
+	EnvConfig           = "INPUT_CONFIG"
+	EnvToken            = "INPUT_GITHUB_TOKEN"
+	EnvBaseRef          = "INPUT_BASE_REF"
+	EnvComment          = "INPUT_COMMENT"
+	EnvFailOn           = "INPUT_FAIL_ON"
+	EnvWorkingDirectory = "INPUT_WORKING_DIRECTORY"
+)
+
+// Inputs are the action's inputs. An empty field means "not given": the CLI
+// keeps its flag or perfgate.yml value.
+type Inputs struct {
+	// Config is the path of perfgate.yml, relative to WorkingDirectory.
+	Config string
+	// Token is the GitHub token used for the PR comment. ReadInputs masks
+	// it before returning.
+	Token string
+	// BaseRef, when set, asks for a base-ref comparison (--base-ref).
+	BaseRef string
+	// Comment overrides the comment mode of perfgate.yml.
+	Comment gate.CommentMode
+	// FailOn overrides what fails the job; nil keeps perfgate.yml's.
+	// "none" yields a non-nil zero FailOn: nothing fails the job.
+	FailOn *gate.FailOn
+	// WorkingDirectory is where the action runs perfgate. action.yml
+	// already starts perfgate there (the step's working-directory), so the
+	// CLI must not change directory again; it is here for messages.
+	WorkingDirectory string
+}
+
+// ReadInputs reads the action's inputs from getenv (os.Getenv when nil).
+// Before anything else it masks the token by writing an add-mask command to
+// stdout, so that the runner hides it in every later log line. Invalid
+// values are errors the CLI reports as usage errors (exit code 2).
+func ReadInputs(getenv func(string) string, stdout io.Writer) (Inputs, error) {
+	act := newAction(getenv, stdout)
+	in := Inputs{Token: act.GetInput(inputName(EnvToken))}
+	if in.Token != "" {
+		if err := mask(act, in.Token); err != nil {
+			return Inputs{}, err
+		}
+	}
+	in.Config = act.GetInput(inputName(EnvConfig))
+	in.BaseRef = act.GetInput(inputName(EnvBaseRef))
+	in.WorkingDirectory = act.GetInput(inputName(EnvWorkingDirectory))
+	if strings.HasPrefix(in.BaseRef, "-") {
+		// The ref ends up as an argument of git; refuse option lookalikes.
+		return Inputs{}, fmt.Errorf("input base-ref %q: a git ref cannot start with '-'", in.BaseRef)
+	}
+	if c := act.GetInput(inputName(EnvComment)); c != "" {
+		in.Comment = gate.CommentMode(strings.ToLower(c))
+		if !in.Comment.Valid() {
+			return Inputs{}, fmt.Errorf("input comment %q: want always, changed, alert or never", c)
+		}
+	}
+	if f := act.GetInput(inputName(EnvFailOn)); f != "" {
+		fo, err := ParseFailOn(f)
+		if err != nil {
+			return Inputs{}, fmt.Errorf("input fail-on: %w", err)
+		}
+		in.FailOn = &fo
+	}
+	return in, nil
+}
+
+// ParseFailOn parses a list of findings that fail the job, separated by
+// commas or spaces: regression, target, test, or the single word none.
+func ParseFailOn(s string) (gate.FailOn, error) {
+	var fo gate.FailOn
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
+	for _, w := range words {
+		switch w {
+		case "regression", "regressions":
+			fo.Regression = true
+		case "target", "targets":
+			fo.Target = true
+		case "test", "tests":
+			fo.Test = true
+		case "none":
+			if len(words) > 1 {
+				return gate.FailOn{}, fmt.Errorf("%q: none cannot be combined with other findings", s)
+			}
+		default:
+			return gate.FailOn{}, fmt.Errorf("%q: unknown finding %q (want regression, target, test or none)", s, w)
+		}
+	}
+	if len(words) == 0 {
+		return gate.FailOn{}, fmt.Errorf("%q: empty list", s)
+	}
+	return fo, nil
+}
+
+// inputName turns INPUT_GITHUB_TOKEN into github_token, the name GetInput
+// maps back to that variable.
+func inputName(env string) string {
+	return strings.ToLower(strings.TrimPrefix(env, "INPUT_"))
+}
+
+// newAction returns a go-githubactions Action writing workflow commands to
+// stdout (os.Stdout when nil) and reading the environment with getenv
+// (os.Getenv when nil).
+func newAction(getenv func(string) string, stdout io.Writer) *githubactions.Action {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	return githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))
+}
