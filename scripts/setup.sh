@@ -11,11 +11,17 @@
 #
 # It is idempotent: with everything present it changes nothing and returns in
 # well under a second. Environment:
-#   PG_MAJOR        PostgreSQL major version to provision (default 15)
+#   PG_MAJOR        PostgreSQL major version to provision (default: the newest
+#                   installed one, else 15)
 #   PGVECTOR_SUITE  Debian suite to take the pgvector source from (default trixie)
 set -euo pipefail
 
-PG_MAJOR=${PG_MAJOR:-15}
+# The newest PostgreSQL already installed wins (16 on Ubuntu 24.04 runners);
+# otherwise Debian 12's 15.
+if [ -z "${PG_MAJOR:-}" ]; then
+	PG_MAJOR=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
+	PG_MAJOR=${PG_MAJOR:-15}
+fi
 PGVECTOR_SUITE=${PGVECTOR_SUITE:-trixie}
 PG_CONFIG=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config
 
@@ -57,6 +63,14 @@ sharedir=$("$PG_CONFIG" --sharedir)
 pkglibdir=$("$PG_CONFIG" --pkglibdir)
 if [ -f "$sharedir/extension/vector.control" ] && [ -f "$pkglibdir/vector.so" ]; then
 	say "PostgreSQL ${PG_MAJOR} with pgvector $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$sharedir/extension/vector.control") is ready"
+	exit 0
+fi
+
+# Ubuntu (and the PGDG archive) package pgvector: prefer the package.
+if apt-cache policy "postgresql-${PG_MAJOR}-pgvector" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+	say "installing postgresql-${PG_MAJOR}-pgvector"
+	as_root apt-get install -y -qq --no-install-recommends "postgresql-${PG_MAJOR}-pgvector" >/dev/null ||
+		die "apt-get install postgresql-${PG_MAJOR}-pgvector failed"
 	exit 0
 fi
 

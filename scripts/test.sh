@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# test.sh is `make test`: it installs what is missing, starts an ephemeral
+# Postgres with pgvector (unless TEST_DATABASE_URL is given), runs go vet and
+# the tests, and always stops Postgres again, also on failure or SIGINT/SIGTERM.
+# It exits with the tests' status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+GO=${GO:-go}
+bin=$(mktemp -d)
+state=""
+cleanup() {
+	status=$?
+	if [ -n "$state" ]; then
+		"$bin/perfgate" postgres stop --dir "$state" >&2 || true
+		rm -rf "$state"
+	fi
+	rm -rf "$bin"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$GO" build -o "$bin/perfgate" ./cmd/perfgate
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+	state=$(mktemp -d)
+	url=$("$bin/perfgate" postgres start --provider local --no-fsync --dir "$state" | sed -n 's/^DATABASE_URL=//p')
+	[ -n "$url" ] || { echo "test: perfgate postgres start printed no DATABASE_URL" >&2; exit 3; }
+	export TEST_DATABASE_URL="$url"
+	echo "test: ephemeral Postgres at $TEST_DATABASE_URL" >&2
+fi
+
+"$GO" vet ./...
+
+# Run in the background and wait, so a signal reaches the trap at once
+# instead of after the tests finish.
+"$GO" test -race -shuffle=on -count=1 ./... &
+wait $!
