@@ -1,0 +1,141 @@
+package run_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/gate"
+	"github.com/perfgate/perfgate/gate/run"
+)
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	args = append([]string{"-c", "user.name=perfgate", "-c", "user.email=perfgate@example.com", "-c", "commit.gpgsign=false"}, args...)
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// benchRepo makes a repository whose main branch has a script printing
+// 100 ns/op and whose checked-out feature branch prints 200 ns/op. The
+// script lives in a subdirectory, the suite's directory, and logs the side
+// of each run to log.
+func benchRepo(t *testing.T, log string) (repo, base string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	repo = t.TempDir()
+	git(t, repo, "init", "-q", "-b", "main")
+	sub := filepath.Join(repo, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(ns string) {
+		script := "echo \"$PERFGATE_SIDE\" >> '" + log + "'\necho 'BenchmarkWork 1 " + ns + " ns/op'\n"
+		if err := os.WriteFile(filepath.Join(sub, "bench.sh"), []byte(script), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("100")
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-q", "-m", "base")
+	base = git(t, repo, "rev-parse", "HEAD")
+	git(t, repo, "checkout", "-q", "-b", "feature")
+	write("200")
+	git(t, repo, "commit", "-q", "-am", "slower")
+	return repo, base
+}
+
+func TestRunBaseRef(t *testing.T) {
+	t.Parallel()
+	log := filepath.Join(t.TempDir(), "sides.log")
+	repo, base := benchRepo(t, log)
+	r, progress := newRunner(t)
+	r.Dir = filepath.Join(repo, "sub")
+	out := t.TempDir()
+	r.OutDir = out
+	s := suite("work", "sh bench.sh")
+	s.Count = 2
+
+	br, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if br.BaseCommit != base || br.HeadCommit != git(t, repo, "rev-parse", "HEAD") || br.Ref != "main" {
+		t.Errorf("commits = %+v, want base %s", br, base)
+	}
+	value := func(res *run.Result) []float64 {
+		var vs []float64
+		for _, rec := range res.Records {
+			vs = append(vs, rec.Values[0].OrigValue)
+		}
+		return vs
+	}
+	if got := value(br.Base[0]); len(got) != 2 || got[0] != 100 || got[1] != 100 {
+		t.Errorf("base values = %v, want the merge-base's 100 twice", got)
+	}
+	if got := value(br.Head[0]); len(got) != 2 || got[0] != 200 || got[1] != 200 {
+		t.Errorf("head values = %v, want the working tree's 200 twice", got)
+	}
+
+	// Rounds interleave: base, head, base, head.
+	sides, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(sides) != "base\nhead\nbase\nhead\n" {
+		t.Errorf("order of runs = %q", sides)
+	}
+	want := regexp.MustCompile(`^\[1/1\] work base 1/2 … \d+\.\ds\n\[1/1\] work head 1/2 … \d+\.\ds\n\[1/1\] work base 2/2 … \d+\.\ds\n\[1/1\] work head 2/2 … \d+\.\ds\n$`)
+	if !want.MatchString(progress.String()) {
+		t.Errorf("progress =\n%s", progress.String())
+	}
+	for _, f := range []string{"base-run-1.txt", "head-run-2.txt", "head-run-2.stderr.txt", "results.txt", "base-results.txt"} {
+		if _, err := os.Stat(filepath.Join(out, "work", f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	if back, err := run.ReadBaseResults(out, "work"); err != nil || len(back.Records) != 2 || back.Records[1].Run != 2 {
+		t.Errorf("ReadBaseResults = %+v, %v", back, err)
+	}
+
+	// The worktree is gone.
+	if list := git(t, repo, "worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
+		t.Errorf("worktrees left behind:\n%s", list)
+	}
+}
+
+func TestRunBaseRefRemovesTheWorktreeOnError(t *testing.T) {
+	t.Parallel()
+	repo, _ := benchRepo(t, filepath.Join(t.TempDir(), "log"))
+	r, _ := newRunner(t)
+	r.Dir = repo
+	r.OutDir = t.TempDir()
+	_, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{suite("broken", "exit 3")})
+	if se, ok := err.(*run.SuiteError); !ok || se.Side != "base" || se.Reason != "exit status 3" {
+		t.Fatalf("err = %v, want the base side's SuiteError", err)
+	}
+	if list := git(t, repo, "worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
+		t.Errorf("worktrees left behind:\n%s", list)
+	}
+}
+
+func TestRunBaseRefUnknownRef(t *testing.T) {
+	t.Parallel()
+	repo, _ := benchRepo(t, filepath.Join(t.TempDir(), "log"))
+	r, _ := newRunner(t)
+	r.Dir = repo
+	_, err := r.RunBaseRef(t.Context(), "origin/nope", []gate.Suite{suite("s", "true")})
+	if err == nil || !strings.Contains(err.Error(), "find the merge-base of origin/nope and HEAD") || !strings.Contains(err.Error(), "fetch it first") {
+		t.Errorf("err = %v", err)
+	}
+}
