@@ -1,0 +1,27 @@
+// Package health reports whether a server can do its work: its database
+// answers a ping, quickly, and its connection pool has room.
+//
+// A Report is healthy, degraded (pool use over 80% or a ping over 100ms) or
+// unhealthy (pool use over 95%, or the database unreachable or not ready).
+// As an http.Handler for /healthz it answers 503 when unhealthy, 200
+// otherwise; the same JSON is the MCP resource health://status:
+//
+//	{"status":"degraded","reasons":["connection pool 90% in use, over 80%"],
+//	 "database":{"status":"up","ping_ms":0.4},
+//	 "pool":{"size":10,"acquired":9,"idle":1,"max":10,"utilization_percent":90},
+//	 "uptime_seconds":3600.5,"version":"v1.0.0"}
+//
+// A check never waits for the pool: the database pings on a connection of
+// its own (pgdb.DB.Ping, bounded by its ping timeout), one ping serves all
+// the checks that arrive while it is in flight, and its result is reused
+// for Options.MaxAge (1s by default).
+//
+// # Example
+//
+//	checker := health.New(db, health.Options{Version: version}) // db is a *pgdb.DB
+//	mux.Handle("GET /healthz", checker)
+//	report := checker.Check(ctx)
+//	if report.Status == health.Unhealthy {
+//		log.Warn("unhealthy", "reasons", report.Reasons)
+//	}
+package health
