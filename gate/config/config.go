@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -58,6 +59,7 @@ func Load(path string) (*gate.Config, error) {
 // is not valid, the error is an ErrorList of every mistake found, each
 // with its line and column.
 func Parse(name string, data []byte) (*gate.Config, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // a byte-order mark some editors write
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, syntaxError(name, err)
@@ -91,8 +93,8 @@ func syntaxError(name string, err error) error {
 	switch {
 	case strings.Contains(msg, "not allowed in this context"), strings.Contains(msg, "unexpected key name"):
 		msg += " (check the indentation of this line and that each key is followed by \": \")"
-	case strings.Contains(msg, "found character that cannot start any token"), strings.Contains(msg, "tab"):
-		msg += " (indent with spaces, not tabs)"
+	case strings.Contains(msg, "'\t'"):
+		msg = "a tab character; YAML is indented with spaces, not tabs"
 	}
 	return ErrorList{{File: name, Line: line, Column: col, Msg: "invalid YAML: " + msg}}
 }

@@ -165,6 +165,7 @@ func TestParseValues(t *testing.T) {
 			return c.Targets[0].Limit == 100e6 && c.Targets[0].Op == gate.AtLeast
 		}},
 		{"target in a custom unit", "targets: [{benchmark: ., metric: mrr, min: 0.8}]", func(c *gate.Config) bool { return c.Targets[0].Limit == 0.8 }},
+		{"byte-order mark", "\ufeffthreshold: 20%", func(c *gate.Config) bool { return c.Threshold == 0.2 }},
 		{"x- keys are ignored", "x-anything: {a: 1}", func(c *gate.Config) bool { return len(c.Suites) == 1 }},
 		{"env values as written", "suites: [{name: s, run: r, env: {N: 1000, ON: true, EMPTY: }}]", func(c *gate.Config) bool {
 			return reflect.DeepEqual(c.Suites[0].Env, map[string]string{"N": "1000", "ON": "true", "EMPTY": ""})
@@ -318,7 +319,7 @@ suites: [{name: a, run: r}]
 		{"threshold not a number", `
 threshold: ten
 suites: [{name: a, run: r}]
-`, `perfgate.yml:2:12: threshold: "ten" is not a percentage; write one such as 10%`},
+`, `perfgate.yml:2:12: threshold: "ten" is not a number; write one such as 10%`},
 		{"bad regexp in a rule", `
 suites: [{name: a, run: r}]
 thresholds:
@@ -403,6 +404,15 @@ suites: [{name: a, run: r}]
 ---
 suites: [{name: b, run: r}]
 `, `perfgate.yml:4:1: a second YAML document; perfgate.yml holds one, so remove the '---' that starts it`},
+		{"tab indentation", "suites:\n\t- name: a\n", `perfgate.yml:2:1: invalid YAML: a tab character; YAML is indented with spaces, not tabs`},
+		{"run is a list", `
+suites: [{name: a, run: [r]}]
+`, `perfgate.yml:2:25: suites[0].run: expected text, got a list; write the shell command that prints the results, such as go test -run '^$' -bench . ./...`},
+		{"alpha left empty", `
+suites: [{name: a, run: r}]
+alpha:
+`, `perfgate.yml:3:1: alpha: expected a number such as 0.05, got nothing`},
+		{"top level is a list", "- a\n", `perfgate.yml:1:1: expected a mapping of settings such as suites:, got a list`},
 		{"duplicate key", `
 suites: [{name: a, run: r}]
 suites: [{name: b, run: r}]

@@ -159,7 +159,11 @@ func (d *decoder) mapping(n ast.Node, path, what string) ([]field, bool) {
 	case nil, *ast.NullNode:
 		return nil, true
 	default:
-		d.errorf(n, "%s: expected %s, got %s", path, what, describe(n))
+		if path == "" {
+			d.errorf(n, "expected %s, got %s", what, describe(n))
+		} else {
+			d.errorf(n, "%s: expected %s, got %s", path, what, describe(n))
+		}
 		return nil, false
 	}
 	var own, merged []field
@@ -282,7 +286,7 @@ func (d *decoder) str(f field, example string) (string, bool) {
 		// of digits, is still meant as text.
 		return s, true
 	}
-	d.errorf(v, "%s: expected text such as %s, got %s", f.path, example, describe(v))
+	d.errorf(v, "%s: expected text, got %s; write %s", f.path, describe(v), example)
 	return "", false
 }
 
@@ -371,14 +375,14 @@ func (d *decoder) fraction(f field, example string) (float64, bool) {
 	v := d.resolve(f.value)
 	s, number, ok := d.scalar(v)
 	if !ok {
-		d.errorf(nodeOr(v, f.keyAt), "%s: expected a percentage such as %s, got %s", f.path, example, describe(v))
+		d.errorf(nodeOr(v, f.keyAt), "%s: expected a number such as %s, got %s", f.path, example, describe(v))
 		return 0, false
 	}
 	text := strings.TrimSpace(s)
 	percent := strings.HasSuffix(text, "%")
 	x, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(text, "%")), 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		d.errorf(v, "%s: %q is not a percentage; write one such as %s", f.path, s, example)
+		d.errorf(v, "%s: %q is not a number; write one such as %s", f.path, s, example)
 		return 0, false
 	}
 	if percent {
