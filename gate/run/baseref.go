@@ -3,6 +3,7 @@ package run
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,11 @@ type BaseRefRun struct {
 	BaseCommit, HeadCommit string
 	// Base and Head hold one Result per suite, in the order of the suites.
 	Base, Head []*Result
+	// BaseFailures are the suites that could not run on the merge-base,
+	// typically because the change under test adds them. Such a suite's
+	// base rounds stop at the failure, a warning says so in both of its
+	// Results, and its head rounds go on.
+	BaseFailures []*SuiteError
 }
 
 // RunBaseRef runs every suite on the merge-base of ref and HEAD as well as
@@ -34,7 +40,10 @@ type BaseRefRun struct {
 // The same command runs in both trees (the base's perfgate.yml is not
 // read). Raw outputs go to OutDir/<suite>/base-run-<i>.txt and
 // head-run-<i>.txt, results to base-results.txt and results.txt. Errors are
-// as for Run; a ref that does not resolve is an error that says to fetch it.
+// as for Run, with two differences: a ref that does not resolve is an error
+// that says to fetch it, and a suite failing on the base side is recorded
+// in BaseFailures rather than returned, since the change under test may
+// be what adds it.
 func (r *Runner) RunBaseRef(ctx context.Context, ref string, suites []gate.Suite) (*BaseRefRun, error) {
 	rr, err := r.config()
 	if err != nil {
@@ -72,17 +81,31 @@ func (r *Runner) RunBaseRef(ctx context.Context, ref string, suites []gate.Suite
 			return out, err
 		}
 		b, h := newResult(s), newResult(s)
+		baseBroken := false
 		for run := 1; run <= s.Count; run++ {
-			for _, side := range []struct {
-				name string
-				dir  string
-				res  *Result
-			}{{"base", baseDir, b}, {"head", rr.Dir, h}} {
-				j := job{suite: s, pos: i + 1, total: len(suites), run: run, side: side.name, dir: side.dir,
-					file: fmt.Sprintf("%s-run-%d.txt", side.name, run)}
-				if err := rr.runOnce(ctx, j, side.res); err != nil {
+			if !baseBroken {
+				j := job{suite: s, pos: i + 1, total: len(suites), run: run, side: "base", dir: baseDir,
+					file: fmt.Sprintf("base-run-%d.txt", run)}
+				err := rr.runOnce(ctx, j, b)
+				var se *SuiteError
+				switch {
+				case errors.As(err, &se):
+					// The change under test may add the suite or what
+					// it runs: the base lacking it is no reason to stop.
+					baseBroken = true
+					out.BaseFailures = append(out.BaseFailures, se)
+					msg := fmt.Sprintf("suite %s failed on the merge-base %s: %s (output in %s); its results after that have no base to compare with",
+						s.Name, short(base), se.Reason, se.Output)
+					b.Summary.Warnings = append(b.Summary.Warnings, msg)
+					h.Summary.Warnings = append(h.Summary.Warnings, msg)
+				case err != nil:
 					return out, err
 				}
+			}
+			j := job{suite: s, pos: i + 1, total: len(suites), run: run, side: "head", dir: rr.Dir,
+				file: fmt.Sprintf("head-run-%d.txt", run)}
+			if err := rr.runOnce(ctx, j, h); err != nil {
+				return out, err
 			}
 		}
 		if err := rr.finish(b, BaseResultsPath(rr.outDir(), s.Name)); err != nil {

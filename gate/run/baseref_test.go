@@ -121,11 +121,44 @@ func TestRunBaseRefRemovesTheWorktreeOnError(t *testing.T) {
 	r.Dir = repo
 	r.OutDir = t.TempDir()
 	_, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{suite("broken", "exit 3")})
-	if se, ok := err.(*run.SuiteError); !ok || se.Side != "base" || se.Reason != "exit status 3" {
-		t.Fatalf("err = %v, want the base side's SuiteError", err)
+	if se, ok := err.(*run.SuiteError); !ok || se.Side != "head" || se.Reason != "exit status 3" {
+		t.Fatalf("err = %v, want the head side's SuiteError", err)
 	}
 	if list := git(t, repo, "worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
 		t.Errorf("worktrees left behind:\n%s", list)
+	}
+}
+
+// A change that adds a suite's script: the base cannot run it, the head
+// can, and the gate goes on with a warning.
+func TestRunBaseRefSuiteNewInHead(t *testing.T) {
+	t.Parallel()
+	repo, _ := benchRepo(t, filepath.Join(t.TempDir(), "log"))
+	if err := os.WriteFile(filepath.Join(repo, "new.sh"), []byte("echo 'BenchmarkNew 1 5 ns/op'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git(t, repo, "add", "new.sh")
+	git(t, repo, "commit", "-q", "-m", "add a suite")
+	r, _ := newRunner(t)
+	r.Dir = repo
+	r.OutDir = t.TempDir()
+	s := suite("new", "./new.sh")
+	s.Count = 2
+	br, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(br.BaseFailures) != 1 || br.BaseFailures[0].Reason != "command not found (exit status 127)" {
+		t.Errorf("BaseFailures = %v", br.BaseFailures)
+	}
+	if len(br.Base[0].Records) != 0 || len(br.Head[0].Records) != 2 {
+		t.Errorf("base %d records, head %d; want 0 and 2", len(br.Base[0].Records), len(br.Head[0].Records))
+	}
+	if w := br.Head[0].Summary.Warnings; len(w) != 1 || !strings.Contains(w[0], "suite new failed on the merge-base") {
+		t.Errorf("head warnings = %q", w)
+	}
+	if _, err := os.Stat(filepath.Join(r.OutDir, "new", "base-run-2.txt")); err == nil {
+		t.Error("the base side ran again after failing")
 	}
 }
 
