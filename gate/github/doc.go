@@ -35,5 +35,21 @@
 // comment.md as an artifact, and a workflow_run workflow with
 // `pull-requests: write` posts them with PostComment (`perfgate comment`),
 // which checks that the pull request's head is still the commit the report
-// was made for.
+// was made for:
+//
+//	res, err := github.PostComment(ctx, github.CommentRequest{
+//		Number:  pr,      // --pr
+//		HeadSHA: headSHA, // --head-sha
+//		Body:    body,    // --body-file
+//		Report:  rep,     // --report, read with report.ReadJSON; may be nil
+//	}, github.Options{Token: getenv("GITHUB_TOKEN"), Mode: mode, Getenv: getenv, Stdout: stdout})
+//	switch {
+//	case errors.Is(err, github.ErrInvalidRequest):
+//		return usageError(err) // exit 2
+//	case err != nil:
+//		return err // exit 3: refused or failed after retries
+//	}
+//	_ = res.Comment // created, updated, skipped or stale
+//
+// docs/github-action.md shows both workflows.
 package github

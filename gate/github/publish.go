@@ -66,6 +66,8 @@ type Result struct {
 // with the code the verdict says, whatever Publish returned. A fork's
 // read-only token is not an error: Publish writes a notice that explains the
 // fork-safe two-workflow pattern and returns Result.Comment OutcomeNoAccess.
+// The same refusal on the repository's own branch is an error wrapping
+// ErrNoWriteAccess that names the missing permission.
 func Publish(ctx context.Context, r *gate.Report, markdown string, opts Options) (Result, error) {
 	rt := newRuntime(opts.Getenv, opts.Stdout)
 	res := Result{InActions: rt.inActions(), Comment: OutcomeNone}
@@ -153,26 +155,32 @@ type CommentRequest struct {
 	// Body is the comment markdown (comment.md). The marker is added when
 	// missing.
 	Body string
-	// Report, when set, lets Options.Mode decide through
-	// Report.ShouldComment. Without it the comment is created or updated
-	// unconditionally unless Options.Mode is never.
+	// Report, when set, lets Options.Mode (default gate.DefaultCommentMode)
+	// decide through Report.ShouldComment. Without it the comment is
+	// created or updated unconditionally unless Options.Mode is never.
 	Report *gate.Report
 }
+
+// ErrInvalidRequest is returned by PostComment for a request it cannot
+// send (no token, a bad number, repository or mode): a usage error.
+var ErrInvalidRequest = errors.New("invalid comment request")
 
 // PostComment creates or updates the gate's comment on a pull request from
 // a saved body; it is the function behind `perfgate comment`. Like Publish
 // it masks the token first, writes a notice rather than failing when the
 // token may not write, and returns errors without the token in them. It
 // returns OutcomeStale, without posting, when req.HeadSHA is not the pull
-// request's head any more.
+// request's head any more. Errors wrapping ErrInvalidRequest are usage
+// errors; any other error means GitHub refused (ErrNoWriteAccess) or failed
+// after retries.
 func PostComment(ctx context.Context, req CommentRequest, opts Options) (Result, error) {
 	rt := newRuntime(opts.Getenv, opts.Stdout)
 	res := Result{InActions: rt.inActions(), Comment: OutcomeNone}
 	if req.Number <= 0 {
-		return res, fmt.Errorf("comment: pull request number %d: want a positive number", req.Number)
+		return res, fmt.Errorf("%w: pull request number %d: want a positive number", ErrInvalidRequest, req.Number)
 	}
 	if opts.Token == "" {
-		return res, errors.New("comment: no token")
+		return res, fmt.Errorf("%w: no token", ErrInvalidRequest)
 	}
 	if err := mask(rt.act, opts.Token); err != nil {
 		return res, err
@@ -183,11 +191,16 @@ func PostComment(ctx context.Context, req CommentRequest, opts Options) (Result,
 	}
 	owner, repo, ok := strings.Cut(full, "/")
 	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
-		return res, fmt.Errorf("comment: repository %q: want owner/name", full)
+		return res, fmt.Errorf("%w: repository %q: want owner/name", ErrInvalidRequest, full)
 	}
 	mode := opts.Mode
-	if mode == "" {
+	switch {
+	case mode == "" && req.Report != nil:
+		mode = gate.DefaultCommentMode
+	case mode == "":
 		mode = gate.CommentAlways
+	case !mode.Valid():
+		return res, fmt.Errorf("%w: comment mode %q: want always, changed, alert or never", ErrInvalidRequest, mode)
 	}
 	if mode == gate.CommentNever {
 		return res, nil

@@ -392,9 +392,15 @@ func TestPostComment(t *testing.T) {
 	t.Run("report and mode decide", func(t *testing.T) {
 		t.Parallel()
 		f, env := newEnv(t)
-		res, err := PostComment(context.Background(), CommentRequest{Number: 43, Body: "report", Report: quietReport()}, env.options(gate.CommentChanged))
-		if err != nil || res.Comment != OutcomeSkipped || len(f.ours(43)) != 0 {
-			t.Errorf("PostComment = %s, %v; want skipped", res.Comment, err)
+		for _, mode := range []gate.CommentMode{gate.CommentChanged, ""} {
+			res, err := PostComment(context.Background(), CommentRequest{Number: 43, Body: "report", Report: quietReport()}, env.options(mode))
+			if err != nil || res.Comment != OutcomeSkipped || len(f.ours(43)) != 0 {
+				t.Errorf("mode %q: PostComment = %s, %v; want skipped", mode, res.Comment, err)
+			}
+		}
+		res, err := PostComment(context.Background(), CommentRequest{Number: 43, Body: "report", Report: failingReport()}, env.options(gate.CommentAlert))
+		if err != nil || res.Comment != OutcomeCreated {
+			t.Errorf("alert on a failing report: PostComment = %s, %v; want created", res.Comment, err)
 		}
 	})
 	t.Run("no write permission", func(t *testing.T) {
@@ -410,9 +416,17 @@ func TestPostComment(t *testing.T) {
 		t.Parallel()
 		_, env := newEnv(t)
 		for _, req := range []CommentRequest{{Number: 0, Body: "x"}, {Repository: "noslash", Number: 1, Body: "x"}} {
-			if _, err := PostComment(context.Background(), req, env.options("")); err == nil {
-				t.Errorf("PostComment(%+v) succeeded", req)
+			if _, err := PostComment(context.Background(), req, env.options("")); !errors.Is(err, ErrInvalidRequest) {
+				t.Errorf("PostComment(%+v) = %v, want ErrInvalidRequest", req, err)
 			}
+		}
+		if _, err := PostComment(context.Background(), CommentRequest{Number: 1}, env.options("sometimes")); !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("PostComment with a bad mode = %v, want ErrInvalidRequest", err)
+		}
+		opts := env.options("")
+		opts.Token = ""
+		if _, err := PostComment(context.Background(), CommentRequest{Number: 1}, opts); !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("PostComment without a token = %v, want ErrInvalidRequest", err)
 		}
 	})
 }
