@@ -24,7 +24,7 @@
 //	}
 //	_ = res.Comment // created, updated, skipped, no-access, ...
 //
-// The comment is found by Marker in its body, on any page of the pull
+// The comment is found by the Marker its body starts with, on any page of the pull
 // request's comments, and updated in place; it is created only when
 // gate.Report.ShouldComment says so. GitHub API calls are retried on 5xx
 // responses and network errors (Retry). A fork's read-only token yields a
