@@ -47,9 +47,3 @@ func ExamplePublish() {
 	// comment: none
 	// 3 outputs
 }
-
-func ExampleParseFailOn() {
-	fo, err := github.ParseFailOn("regression, target")
-	fmt.Printf("%+v %v\n", fo, err)
-	// Output: {Regression:true Target:true Test:false} <nil>
-}

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
-
-	"github.com/perfgate/perfgate/gate"
 )
 
 // Environment variables through which action.yml passes its inputs to
@@ -25,7 +23,10 @@ const (
 )
 
 // Inputs are the action's inputs. An empty field means "not given": the CLI
-// keeps its flag or perfgate.yml value.
+// keeps its flag or perfgate.yml value. Comment and FailOn are passed on as
+// written, for the CLI to parse with gate/config's ParseCommentMode and
+// ParseFailOn, the parsers of the equivalent flags, so that an input and a
+// flag accept exactly the same values.
 type Inputs struct {
 	// Config is the path of perfgate.yml, relative to WorkingDirectory.
 	Config string
@@ -35,10 +36,9 @@ type Inputs struct {
 	// BaseRef, when set, asks for a base-ref comparison (--base-ref).
 	BaseRef string
 	// Comment overrides the comment mode of perfgate.yml.
-	Comment gate.CommentMode
-	// FailOn overrides what fails the job; nil keeps perfgate.yml's.
-	// "none" yields a non-nil zero FailOn: nothing fails the job.
-	FailOn *gate.FailOn
+	Comment string
+	// FailOn overrides what fails the job: "regression,target".
+	FailOn string
 	// WorkingDirectory is where the action runs perfgate. action.yml
 	// already starts perfgate there (the step's working-directory), so the
 	// CLI must not change directory again; it is here for messages.
@@ -47,8 +47,9 @@ type Inputs struct {
 
 // ReadInputs reads the action's inputs from getenv (os.Getenv when nil).
 // Before anything else it masks the token by writing an add-mask command to
-// stdout, so that the runner hides it in every later log line. Invalid
-// values are errors the CLI reports as usage errors (exit code 2).
+// stdout, so that the runner hides it in every later log line. A base-ref
+// that could pass for a git option is an error the CLI reports as a usage
+// error (exit code 2).
 func ReadInputs(getenv func(string) string, stdout io.Writer) (Inputs, error) {
 	act := newAction(getenv, stdout)
 	in := Inputs{Token: act.GetInput(inputName(EnvToken))}
@@ -59,52 +60,14 @@ func ReadInputs(getenv func(string) string, stdout io.Writer) (Inputs, error) {
 	}
 	in.Config = act.GetInput(inputName(EnvConfig))
 	in.BaseRef = act.GetInput(inputName(EnvBaseRef))
+	in.Comment = act.GetInput(inputName(EnvComment))
+	in.FailOn = act.GetInput(inputName(EnvFailOn))
 	in.WorkingDirectory = act.GetInput(inputName(EnvWorkingDirectory))
 	if strings.HasPrefix(in.BaseRef, "-") {
 		// The ref ends up as an argument of git; refuse option lookalikes.
 		return Inputs{}, fmt.Errorf("input base-ref %q: a git ref cannot start with '-'", in.BaseRef)
 	}
-	if c := act.GetInput(inputName(EnvComment)); c != "" {
-		in.Comment = gate.CommentMode(strings.ToLower(c))
-		if !in.Comment.Valid() {
-			return Inputs{}, fmt.Errorf("input comment %q: want always, changed, alert or never", c)
-		}
-	}
-	if f := act.GetInput(inputName(EnvFailOn)); f != "" {
-		fo, err := ParseFailOn(f)
-		if err != nil {
-			return Inputs{}, fmt.Errorf("input fail-on: %w", err)
-		}
-		in.FailOn = &fo
-	}
 	return in, nil
-}
-
-// ParseFailOn parses a list of findings that fail the job, separated by
-// commas or spaces: regression, target, test, or the single word none.
-func ParseFailOn(s string) (gate.FailOn, error) {
-	var fo gate.FailOn
-	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
-	for _, w := range words {
-		switch w {
-		case "regression", "regressions":
-			fo.Regression = true
-		case "target", "targets":
-			fo.Target = true
-		case "test", "tests":
-			fo.Test = true
-		case "none":
-			if len(words) > 1 {
-				return gate.FailOn{}, fmt.Errorf("%q: none cannot be combined with other findings", s)
-			}
-		default:
-			return gate.FailOn{}, fmt.Errorf("%q: unknown finding %q (want regression, target, test or none)", s, w)
-		}
-	}
-	if len(words) == 0 {
-		return gate.FailOn{}, fmt.Errorf("%q: empty list", s)
-	}
-	return fo, nil
 }
 
 // inputName turns INPUT_GITHUB_TOKEN into github_token, the name GetInput
