@@ -39,8 +39,9 @@ var DefaultThresholds = Thresholds{DegradedUtilization: 80, UnhealthyUtilization
 // Database is what a Checker checks: *pgdb.DB.
 type Database interface {
 	// Ping checks the database without using the pool, within its own
-	// bound, and fails while the database is unreachable or not ready.
-	Ping(ctx context.Context) error
+	// bound, returns the round trip, and fails while the database is
+	// unreachable or not ready.
+	Ping(ctx context.Context) (time.Duration, error)
 	// Stats does not block.
 	Stats() pgdb.Stats
 }
@@ -183,11 +184,9 @@ func (c *Checker) ping(ctx context.Context) pingResult {
 	c.inflight = ch
 	c.mu.Unlock()
 
-	start := c.o.Now()
 	// The ping is shared: one caller going away must not fail the others.
-	err := c.db.Ping(context.WithoutCancel(ctx))
-	r := pingResult{at: c.o.Now(), err: err}
-	r.latency = r.at.Sub(start)
+	rtt, err := c.db.Ping(context.WithoutCancel(ctx))
+	r := pingResult{at: c.o.Now(), latency: rtt, err: err}
 
 	c.mu.Lock()
 	c.last = &r

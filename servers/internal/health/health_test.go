@@ -29,13 +29,13 @@ type fakeDB struct {
 
 var _ health.Database = (*fakeDB)(nil)
 
-func (f *fakeDB) Ping(ctx context.Context) error {
+func (f *fakeDB) Ping(ctx context.Context) (time.Duration, error) {
 	f.pings.Add(1)
 	if f.block != nil {
 		<-f.block
 	}
 	f.clock.advance(f.pingFor)
-	return f.pingErr
+	return f.pingFor, f.pingErr
 }
 
 func (f *fakeDB) Stats() pgdb.Stats { return f.stats }

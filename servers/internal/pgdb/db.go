@@ -327,19 +327,20 @@ func (db *DB) resetPool() {
 }
 
 // Ping checks the database over a dedicated connection outside the pool, so
-// it answers when the pool is exhausted, within the ping timeout. It fails
-// with ErrUnavailable when the database is unreachable or start-up has not
+// it answers when the pool is exhausted, within the ping timeout, and
+// returns the round trip of the ping (connecting excluded). It fails with
+// ErrUnavailable when the database is unreachable or start-up has not
 // completed (then it also triggers a start-up attempt).
-func (db *DB) Ping(ctx context.Context) error {
+func (db *DB) Ping(ctx context.Context) (time.Duration, error) {
 	if db.closed.Load() {
-		return errClosed
+		return 0, errClosed
 	}
 	ctx, cancel := context.WithTimeout(ctx, db.cfg.PingTimeout)
 	defer cancel()
 	select {
 	case db.pingSem <- struct{}{}:
 	case <-ctx.Done():
-		return unavailableError(fmt.Errorf("ping: %w", ctx.Err()))
+		return 0, unavailableError(fmt.Errorf("ping: %w", ctx.Err()))
 	}
 	defer func() { <-db.pingSem }()
 
@@ -347,16 +348,18 @@ func (db *DB) Ping(ctx context.Context) error {
 		conn, err := pgx.ConnectConfig(ctx, db.healthConf)
 		if err != nil {
 			db.resetPool()
-			return unavailableError(err)
+			return 0, unavailableError(err)
 		}
 		db.healthConn = conn
 	}
+	start := time.Now()
 	if err := db.healthConn.Ping(ctx); err != nil {
 		closeQuietly(db.healthConn)
 		db.healthConn = nil
 		db.resetPool()
-		return unavailableError(err)
+		return 0, unavailableError(err)
 	}
+	rtt := time.Since(start)
 	if !db.ready.Load() {
 		db.triggerAttempt()
 		db.mu.Lock()
@@ -365,9 +368,9 @@ func (db *DB) Ping(ctx context.Context) error {
 		if last == nil {
 			last = errors.New("start-up in progress")
 		}
-		return unavailableError(fmt.Errorf("start-up not complete: %w", last))
+		return rtt, unavailableError(fmt.Errorf("start-up not complete: %w", last))
 	}
-	return nil
+	return rtt, nil
 }
 
 // Close stops the start-up loop and closes every connection. It waits for
