@@ -80,6 +80,11 @@ type env struct {
 // implement it in its own file.
 var verbs = map[string]func(ctx context.Context, e *env, args []string) error{
 	"postgres": runPostgres,
+	"run":      runGateVerb,
+	"dry-run":  dryRunVerb,
+	"compare":  compareVerb,
+	"baseline": baselineVerb,
+	"comment":  commentVerb,
 }
 
 const usage = `usage: perfgate <verb> [flags] [args]
@@ -90,6 +95,7 @@ Verbs:
   compare OLD NEW       compare two files of Go benchmark results, as benchstat does
   baseline update       write baselines/<suite>.txt from a run
   postgres start|stop   start or stop an ephemeral PostgreSQL with pgvector
+  comment               post a saved report as the PR comment (fork-safe workflow_run)
   load                  drive an MCP server and print Go benchmark results
 
 Run 'perfgate <verb> -h' for a verb's flags.
