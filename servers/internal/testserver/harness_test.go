@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,6 +59,15 @@ type harness struct {
 // test ends. Without a db-url set by mutate, it gets a database of its own.
 func startServer(t testing.TB, mutate func(*mcpserver.Config)) *harness {
 	t.Helper()
+	logs := &syncBuffer{}
+	h := startServerLogging(t, mutate, logs, -8) // every level
+	h.logs = logs
+	return h
+}
+
+// startServerLogging is startServer with the JSON log written to w.
+func startServerLogging(t testing.TB, mutate func(*mcpserver.Config), w io.Writer, level slog.Level) *harness {
+	t.Helper()
 	cfg := testserver.Config()
 	cfg.Transport = mcpserver.TransportHTTP
 	cfg.Addr = "127.0.0.1:0"
@@ -67,8 +77,7 @@ func startServer(t testing.TB, mutate func(*mcpserver.Config)) *harness {
 	if cfg.DB.URL == "" {
 		cfg.DB.URL = pgtest.URL(t)
 	}
-	logs := &syncBuffer{}
-	srv, err := testserver.New(cfg, mcpserver.Options{Logger: mcpserver.NewLogger(logs, -8)})
+	srv, err := testserver.New(cfg, mcpserver.Options{Logger: mcpserver.NewLogger(w, level)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +94,7 @@ func startServer(t testing.TB, mutate func(*mcpserver.Config)) *harness {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return &harness{srv: srv, base: "http://" + ln.Addr().String(), logs: logs}
+	return &harness{srv: srv, base: "http://" + ln.Addr().String()}
 }
 
 // waitReady waits until the server's database is ready.
