@@ -72,6 +72,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		goose.WithSessionLocker(locker),
 		goose.WithTableName(db.cfg.MigrationsTable),
 		goose.WithDisableGlobalRegistry(true),
+		// goose's default logger writes to stdout, which over stdio is the
+		// protocol's: log the results here instead.
+		goose.WithLogger(goose.NopLogger()),
 	)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)

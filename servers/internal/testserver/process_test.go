@@ -125,6 +125,73 @@ func TestStdio(t *testing.T) {
 	}
 }
 
+// SIGTERM over stdio: the call in flight finishes and its answer is
+// written before the server exits 0.
+func TestStdioGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "--transport", "stdio", "--shutdown-timeout", "10s")
+	cmd.Env = append(os.Environ(), mainEnv+"=1", "MCP_TESTSERVER_DB_URL="+pgtest.URL(t))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	c := client.NewClient(transport.NewIO(out, stdin, io.NopCloser(strings.NewReader(""))))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Initialize(ctx, mcp.InitializeRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the database did not become ready", func() bool {
+		res, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "sleep_query", Arguments: map[string]any{"milliseconds": 0}}})
+		return err == nil && !res.IsError
+	})
+	var wg sync.WaitGroup
+	var res *mcp.CallToolResult
+	var callErr error
+	wg.Go(func() {
+		res, callErr = c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "sleep_query", Arguments: map[string]any{"milliseconds": 1500}}})
+	})
+	time.Sleep(500 * time.Millisecond) // The call is in flight.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if callErr != nil || res.IsError {
+		t.Fatalf("the call in flight at SIGTERM: %v %v; want it to complete", callErr, res)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want 0; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the server did not exit after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `"msg":"shutting down","in_flight":1`) {
+		t.Fatalf("the call was not in flight at SIGTERM; stderr:\n%s", stderr.String())
+	}
+}
+
 // SIGTERM: the server stops accepting connections, lets the call in flight
 // finish, and exits 0.
 func TestGracefulShutdown(t *testing.T) {
