@@ -77,7 +77,7 @@ func fixtureCorpus(tb testing.TB, n int) []corpusFile {
 // file, the invariants the golden files check.
 func TestCorpusInvariants(t *testing.T) {
 	t.Parallel()
-	n := 400
+	n := 250
 	if testing.Short() {
 		n = 50
 	}
