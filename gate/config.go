@@ -265,3 +265,7 @@ type FailOn struct {
 
 // DefaultFailOn fails on every kind of finding.
 func DefaultFailOn() FailOn { return FailOn{Regression: true, Target: true, Test: true} }
+
+// CommentMarker is the hidden first line of the gate's PR comment: the
+// report renders it and the GitHub adapter finds its own comment by it.
+const CommentMarker = "<!-- perfgate:report -->"

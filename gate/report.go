@@ -80,7 +80,8 @@ type Comparison struct {
 	Exact bool  `json:"exact,omitempty"`
 	Old   *Stat `json:"old,omitempty"`
 	New   *Stat `json:"new,omitempty"`
-	// Delta is (new-old)/old of the centers; NaN when undefined.
+	// Delta is (new-old)/old of the centers: ±Inf when only the old center
+	// is 0, NaN for new and missing benchmarks.
 	Delta float64 `json:"delta"`
 	// P is the Mann-Whitney U p-value, exactly as benchstat prints it.
 	P float64 `json:"p"`

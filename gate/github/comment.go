@@ -8,12 +8,13 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v93/github"
+	"github.com/perfgate/perfgate/gate"
 )
 
 // Marker is the hidden line by which the gate finds its own PR comment to
 // update it in place. gate/report puts it in the markdown it renders; the
 // comment functions add it when a body lacks it.
-const Marker = "<!-- perfgate:report -->"
+const Marker = gate.CommentMarker
 
 // maxCommentBody is GitHub's limit on the length of a comment body.
 const maxCommentBody = 65536

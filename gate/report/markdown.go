@@ -11,7 +11,7 @@ import (
 // Marker is the first line of every markdown report. It is invisible once
 // rendered; gate/github finds the gate's own PR comment by it and updates
 // that comment instead of adding another.
-const Marker = "<!-- perfgate:report -->"
+const Marker = gate.CommentMarker
 
 // DefaultMaxLen keeps a markdown report under GitHub's limit of 65536
 // characters for a comment body, with room to spare.
