@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	sitter "github.com/tree-sitter/go-tree-sitter"
+	tsgo "github.com/tree-sitter/tree-sitter-go/bindings/go"
+
 	"github.com/perfgate/perfgate/servers/codebase/chunk"
 )
 
@@ -74,4 +77,46 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkParseGoroot parses the same files with tree-sitter alone, no
+// query, no chunking: the floor under BenchmarkChunkGoroot.
+func BenchmarkParseGoroot(b *testing.B) {
+	files := goroot(b, 2000)
+	newChunker(b, chunk.Config{}) // same allocator as the chunker
+	lang := sitter.NewLanguage(tsgo.Language())
+	var bytes int64
+	for _, f := range files {
+		bytes += int64(len(f.src))
+	}
+	b.SetBytes(bytes)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	start, rounds := time.Now(), 0
+	for b.Loop() {
+		rounds++
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				p := sitter.NewParser()
+				defer p.Close()
+				if err := p.SetLanguage(lang); err != nil {
+					b.Error(err)
+					return
+				}
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(files) {
+						return
+					}
+					p.Parse(files[i].src, nil).Close()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	elapsed := time.Since(start).Seconds()
+	b.ReportMetric(float64(len(files)*rounds)/elapsed, "files/s")
+	b.ReportMetric(float64(len(files)*rounds)/(cpuTime()-cpu0).Seconds(), "files/cpu-s")
 }
