@@ -11,10 +11,12 @@
 //	 "pool":{"size":10,"acquired":9,"idle":1,"max":10,"utilization_percent":90},
 //	 "uptime_seconds":3600.5,"version":"v1.0.0"}
 //
-// A check never waits for the pool: the database pings on a connection of
-// its own (pgdb.DB.Ping, bounded by its ping timeout), one ping serves all
-// the checks that arrive while it is in flight, and its result is reused
-// for Options.MaxAge (1s by default).
+// A check never waits for the pool, and rarely for the database: the
+// database pings on a connection of its own (pgdb.DB.Ping, bounded by its
+// ping timeout); a ping result is reused for Options.MaxAge (1s by
+// default), then served for up to twice as long again while a background
+// ping refreshes it; only a check without a usable result waits, for a
+// ping shared by every check that arrives meanwhile.
 //
 // # Example
 //

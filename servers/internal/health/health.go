@@ -51,7 +51,9 @@ type Options struct {
 	// Version is reported as is.
 	Version string
 	// MaxAge is how long a ping result is reused (default 1s), so that a
-	// burst of checks pings once. Negative: ping on every check.
+	// burst of checks pings once; up to three times as long, it is still
+	// served while a fresh ping is taken in the background. Negative: every
+	// check waits for a ping (shared by the checks that arrive meanwhile).
 	MaxAge time.Duration
 	// Thresholds default to DefaultThresholds.
 	Thresholds Thresholds
@@ -160,40 +162,64 @@ func (c *Checker) Check(ctx context.Context) Report {
 	return r
 }
 
-// ping returns a recent enough ping result, or pings: concurrent checks
-// share one ping.
+// ping returns a ping result without waiting for the database when it
+// can: a result younger than MaxAge is served as is; one younger than
+// staleFactor×MaxAge is served while a background ping refreshes it; only
+// without a usable result does the check wait, for a ping that all the
+// checks arriving meanwhile share.
 func (c *Checker) ping(ctx context.Context) pingResult {
 	c.mu.Lock()
-	if c.last != nil && c.o.MaxAge > 0 && c.o.Now().Sub(c.last.at) < c.o.MaxAge {
-		r := *c.last
-		c.mu.Unlock()
-		return r
-	}
-	if ch := c.inflight; ch != nil {
-		c.mu.Unlock()
-		select {
-		case <-ch:
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			return *c.last
-		case <-ctx.Done():
-			return pingResult{err: fmt.Errorf("health check abandoned: %w", ctx.Err())}
+	if c.last != nil && c.o.MaxAge > 0 {
+		age := c.o.Now().Sub(c.last.at)
+		if age < c.o.MaxAge {
+			r := *c.last
+			c.mu.Unlock()
+			return r
+		}
+		if age < staleFactor*c.o.MaxAge {
+			r := *c.last
+			if c.inflight == nil {
+				c.startPing()
+			}
+			c.mu.Unlock()
+			return r
 		}
 	}
+	ch := c.inflight
+	if ch == nil {
+		ch = c.startPing()
+	}
+	c.mu.Unlock()
+	select {
+	case <-ch:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return *c.last
+	case <-ctx.Done():
+		return pingResult{err: fmt.Errorf("health check abandoned: %w", ctx.Err())}
+	}
+}
+
+// staleFactor bounds how old a ping result may be and still be served
+// while a fresh one is taken.
+const staleFactor = 3
+
+// startPing pings in the background and returns the channel closed when
+// the result is in. c.mu must be held.
+func (c *Checker) startPing() chan struct{} {
 	ch := make(chan struct{})
 	c.inflight = ch
-	c.mu.Unlock()
-
-	// The ping is shared: one caller going away must not fail the others.
-	rtt, err := c.db.Ping(context.WithoutCancel(ctx))
-	r := pingResult{at: c.o.Now(), latency: rtt, err: err}
-
-	c.mu.Lock()
-	c.last = &r
-	c.inflight = nil
-	close(ch)
-	c.mu.Unlock()
-	return r
+	go func() {
+		// No caller's context: the ping is shared, and the Database bounds it.
+		rtt, err := c.db.Ping(context.Background())
+		r := pingResult{at: c.o.Now(), latency: rtt, err: err}
+		c.mu.Lock()
+		c.last = &r
+		c.inflight = nil
+		close(ch)
+		c.mu.Unlock()
+	}()
+	return ch
 }
 
 // ServeHTTP writes the report as JSON: 503 when unhealthy, 200 otherwise.

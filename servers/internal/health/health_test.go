@@ -19,6 +19,7 @@ import (
 // fakeDB is a hand-written health.Database whose ping takes a fixed time on
 // a fake clock.
 type fakeDB struct {
+	mu      sync.Mutex // guards pingErr
 	clock   *fakeClock
 	pingErr error
 	pingFor time.Duration
@@ -35,6 +36,8 @@ func (f *fakeDB) Ping(ctx context.Context) (time.Duration, error) {
 		<-f.block
 	}
 	f.clock.advance(f.pingFor)
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return f.pingFor, f.pingErr
 }
 
@@ -164,10 +167,32 @@ func TestMaxAgeReusesPing(t *testing.T) {
 	if n := db.pings.Load(); n != 1 {
 		t.Fatalf("%d pings within MaxAge, want 1", n)
 	}
+
+	// Past MaxAge: the stale result is served at once, and a ping in the
+	// background finds the database gone.
 	clock.advance(time.Second)
+	db.mu.Lock()
 	db.pingErr = errors.New("gone")
-	if r := c.Check(t.Context()); r.Status != health.Unhealthy || db.pings.Load() != 2 {
-		t.Fatalf("after MaxAge: status %s, %d pings; want a new ping that finds the database gone", r.Status, db.pings.Load())
+	db.mu.Unlock()
+	if r := c.Check(t.Context()); r.Status != health.Healthy {
+		t.Fatalf("status %s, want the stale healthy result while refreshing", r.Status)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Check(t.Context()).Status != health.Unhealthy {
+		if time.Now().After(deadline) {
+			t.Fatal("the background ping never reported the database gone")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	// Past three times MaxAge, a check waits for a fresh ping.
+	clock.advance(3 * time.Second)
+	db.mu.Lock()
+	db.pingErr = nil
+	db.mu.Unlock()
+	before := db.pings.Load()
+	if r := c.Check(t.Context()); r.Status != health.Healthy || db.pings.Load() != before+1 {
+		t.Fatalf("status %s after %d pings: want a fresh ping that finds the database back", r.Status, db.pings.Load()-before)
 	}
 }
 
