@@ -38,5 +38,11 @@ fi
 
 # Run in the background and wait, so a signal reaches the trap at once
 # instead of after the tests finish.
+status=0
 "$GO" test -race -shuffle=on -count=1 ./... &
-wait $!
+wait $! || status=$?
+
+# A real MCP peer against the HTTP transport of the shared server runtime.
+scripts/conformance.sh &
+wait $! || status=$?
+exit "$status"
