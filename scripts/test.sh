@@ -20,9 +20,21 @@ cleanup() {
 	rm -rf "$bin"
 	exit "$status"
 }
+# Background jobs get their own process group (set -m), so that on SIGINT or
+# SIGTERM the trap can stop a whole test tree, not only the go command: test
+# binaries that hold a Postgres then stop it and delete its data dir.
+set -m
+child=""
+interrupted() {
+	if [ -n "$child" ]; then
+		kill -TERM -- "-$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'interrupted 130' INT
+trap 'interrupted 143' TERM
 
 "$GO" build -o "$bin/perfgate" ./cmd/perfgate
 
@@ -40,9 +52,12 @@ fi
 # instead of after the tests finish.
 status=0
 "$GO" test -race -shuffle=on -count=1 ./... &
-wait $! || status=$?
+child=$!
+wait "$child" || status=$?
 
 # A real MCP peer against the HTTP transport of the shared server runtime.
 scripts/conformance.sh &
-wait $! || status=$?
+child=$!
+wait "$child" || status=$?
+child=""
 exit "$status"
