@@ -55,7 +55,8 @@ type Config struct {
 	Timeout time.Duration
 	// Concurrency is how many references are asked about at once (default 4).
 	Concurrency int
-	// HTTPClient makes the requests (default: a new http.Client).
+	// HTTPClient makes the requests (default: an http.Client whose Timeout
+	// is Timeout, so that no request outlives a check).
 	HTTPClient *http.Client
 	// Logger receives the transport's events. Nil discards them.
 	Logger *slog.Logger
@@ -79,7 +80,7 @@ func New(cfg Config) *Client {
 		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
