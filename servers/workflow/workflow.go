@@ -275,8 +275,8 @@ type ProjectStore interface {
 	// SwitchProject makes the project named or numbered ref the active one.
 	SwitchProject(ctx context.Context, ref string) (Project, error)
 	// ResolveProject finds the project named or numbered ref, or the active
-	// project when ref is "". It fails with *UnknownProjectError or
-	// ErrNoActiveProject.
+	// project when ref is "" (only then is Active set). It fails with
+	// *UnknownProjectError or ErrNoActiveProject.
 	ResolveProject(ctx context.Context, ref string) (Project, error)
 }
 

@@ -24,8 +24,10 @@ const maxInvalidShown = 5
 
 // RegisterEntityType creates the type or replaces its schema in one
 // upsert; an unchanged schema leaves the type as it is. With revalidate,
-// the existing entities are checked in the same transaction, which the
-// upsert's row lock keeps from racing with entity writes.
+// the existing entities are checked in the same transaction: the upsert's
+// row lock on the type makes entity writes, which take a share lock on it,
+// either finish before the check reads them or wait and then validate
+// against the new schema.
 func (s *Store) RegisterEntityType(ctx context.Context, project int64, name string, doc map[string]any, revalidate bool) (workflow.EntityType, error) {
 	if err := checkName("name", name); err != nil {
 		return workflow.EntityType{}, err
@@ -51,7 +53,6 @@ RETURNING id, version, created_at, updated_at`
 		if err != nil {
 			return err
 		}
-		s.schemas.Put(t.ID, t.Version, compiled)
 		if !revalidate || t.Version == 1 {
 			return nil
 		}
@@ -59,6 +60,11 @@ RETURNING id, version, created_at, updated_at`
 		t.Revalidated = n
 		return err
 	})
+	if err == nil {
+		// Only now, committed: a rolled-back version must not be cached.
+		s.schemas.Put(t.ID, t.Version, compiled)
+		s.types.put(project, entityType{id: t.ID, name: name, version: t.Version, schema: compiled})
+	}
 	return t, err
 }
 
@@ -104,56 +110,140 @@ func scanEntity(row pgx.Row, extra ...any) (workflow.Entity, error) {
 	return e, err
 }
 
-// CreateEntity inserts the entity and validates it against its type's
-// schema in the same transaction, which holds a share lock on the type so
-// that a concurrent schema change waits.
+// maxTypeRetries bounds how often a write is retried because its type's
+// schema changed between validation and the write.
+const maxTypeRetries = 3
+
+// errTypeChurn is returned when a type's schema kept changing under a write.
+var errTypeChurn = errors.New("the entity type's schema kept changing during the write")
+
+// CreateEntity validates the data against the type's schema, then inserts
+// the entity in one statement that requires the schema version it was
+// validated against, holding a share lock on the type until it commits: a
+// concurrent schema change either waits for it, or makes it match no row,
+// and then it validates again against the new schema.
 func (s *Store) CreateEntity(ctx context.Context, project int64, in workflow.NewEntity) (workflow.Entity, error) {
 	if err := checkName("name", in.Name); err != nil {
 		return workflow.Entity{}, err
 	}
 	const q = `
-WITH t AS (
-	SELECT id, name, version FROM entity_types WHERE project_id = $1 AND name = $2 FOR SHARE
-), e AS (
-	INSERT INTO entities (project_id, type_id, name, data, tags)
-	SELECT $1, t.id, $3, $4::jsonb, $5::text[] FROM t
-	ON CONFLICT (type_id, name) DO NOTHING
-	RETURNING *
-)
-SELECT ` + entityCols + `, t.id, t.version FROM e JOIN t ON t.id = e.type_id`
+WITH t AS (SELECT id FROM entity_types WHERE id = $2 AND version = $3 FOR SHARE)
+INSERT INTO entities AS e (project_id, type_id, name, data, tags)
+SELECT $1, t.id, $4, $5::jsonb, $6::text[] FROM t
+ON CONFLICT (type_id, name) DO NOTHING
+RETURNING e.id, $7::text, e.name, e.data, e.tags, e.version, e.created_at, e.updated_at`
+	tags := uniqueSorted(in.Tags)
 	var out workflow.Entity
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var typeID int64
-		var typeVersion int
-		e, err := scanEntity(tx.QueryRow(ctx, q, project, in.Type, in.Name, in.Data, uniqueSorted(in.Tags)), &typeID, &typeVersion)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return s.explainCreateMiss(ctx, tx, project, in)
-		}
+	err := s.do(ctx, func(c *pgxpool.Conn) error {
+		t, err := s.typeNamed(ctx, c, project, in.Type)
 		if err != nil {
 			return err
 		}
-		if err := s.validate(ctx, tx, typeID, typeVersion, in.Type, e.Data); err != nil {
-			return err
+		for range maxTypeRetries {
+			if t, err = s.check(ctx, c, project, t, in.Data); err != nil {
+				return err
+			}
+			out, err = scanEntity(c.QueryRow(ctx, q, project, t.id, t.version, in.Name, in.Data, tags, t.name))
+			if err == nil {
+				s.types.putEntity(out.ID, t.id)
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			// The name is taken, or the schema changed since it was read.
+			var id int64
+			err = c.QueryRow(ctx, `SELECT id FROM entities WHERE type_id = $1 AND name = $2`, t.id, in.Name).Scan(&id)
+			if err == nil {
+				return &workflow.ExistsError{What: "entity", Name: in.Name, ID: id}
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if t, err = s.loadType(ctx, c, project, in.Type); err != nil {
+				return err
+			}
 		}
-		out = e
-		return nil
+		return errTypeChurn
 	})
 	return out, err
 }
 
-// explainCreateMiss tells an unknown type from a taken name.
-func (s *Store) explainCreateMiss(ctx context.Context, q querier, project int64, in workflow.NewEntity) error {
-	var id int64
-	err := q.QueryRow(ctx, `
-SELECT e.id FROM entities e JOIN entity_types t ON t.id = e.type_id
-WHERE t.project_id = $1 AND t.name = $2 AND e.name = $3`, project, in.Type, in.Name).Scan(&id)
-	switch {
-	case err == nil:
-		return &workflow.ExistsError{What: "entity", Name: in.Name, ID: id}
-	case errors.Is(err, pgx.ErrNoRows):
-		return unknownType(ctx, q, project, in.Type)
+// UpdateEntity validates the data against the entity's type, then writes
+// it with one conditional UPDATE that requires both the expected entity
+// version and the schema version it was validated against (see
+// CreateEntity). The write never reads first; when it matches no row, a
+// read says why: the entity is gone, its version moved on (a
+// *workflow.ConflictError with the current record), or its schema changed
+// (then it validates and writes again).
+func (s *Store) UpdateEntity(ctx context.Context, project int64, u workflow.EntityUpdate) (workflow.Entity, error) {
+	const q = `
+WITH t AS (SELECT id FROM entity_types WHERE id = $4 AND version = $5 FOR SHARE)
+UPDATE entities AS e
+SET data = $6::jsonb, tags = COALESCE($7::text[], e.tags), version = e.version + 1, updated_at = now()
+FROM t
+WHERE e.id = $2 AND e.project_id = $1 AND e.version = $3 AND e.type_id = t.id
+RETURNING e.id, $8::text, e.name, e.data, e.tags, e.version, e.created_at, e.updated_at`
+	var tags []string
+	if u.Tags != nil {
+		tags = uniqueSorted(*u.Tags)
 	}
-	return err
+	var out workflow.Entity
+	err := s.do(ctx, func(c *pgxpool.Conn) error {
+		t, err := s.typeOfEntity(ctx, c, project, u.ID)
+		if err != nil {
+			return err
+		}
+		for range maxTypeRetries {
+			if t, err = s.check(ctx, c, project, t, u.Data); err != nil {
+				return err
+			}
+			out, err = scanEntity(c.QueryRow(ctx, q, project, u.ID, u.ExpectedVersion, t.id, t.version, u.Data, tags, t.name))
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			cur, typeVersion, err := readEntity(ctx, c, project, u.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Version != u.ExpectedVersion {
+				return &workflow.ConflictError{What: "entity", ID: u.ID, Expected: u.ExpectedVersion, Current: cur.Version, Record: cur}
+			}
+			if typeVersion == t.version {
+				return fmt.Errorf("update of entity %d at version %d matched no row for no known reason", u.ID, cur.Version)
+			}
+			if t, err = s.loadType(ctx, c, project, t.name); err != nil {
+				return err
+			}
+		}
+		return errTypeChurn
+	})
+	return out, err
+}
+
+// readEntity reads an entity and its type's schema version.
+func readEntity(ctx context.Context, q querier, project, id int64) (workflow.Entity, int, error) {
+	var typeVersion int
+	e, err := scanEntity(q.QueryRow(ctx, `
+SELECT `+entityCols+`, t.version FROM entities e JOIN entity_types t ON t.id = e.type_id
+WHERE e.id = $1 AND e.project_id = $2`, id, project), &typeVersion)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, 0, &workflow.NotFoundError{What: "entity", ID: id}
+	}
+	if err != nil {
+		return e, 0, fmt.Errorf("read entity %d: %w", id, err)
+	}
+	return e, typeVersion, nil
+}
+
+// entityConflict reads the entity to say why a conditional write matched
+// no row: it does not exist, or its version is not the expected one.
+func (s *Store) entityConflict(ctx context.Context, q querier, project, id int64, expected int) error {
+	e, _, err := readEntity(ctx, q, project, id)
+	if err != nil {
+		return err
+	}
+	return &workflow.ConflictError{What: "entity", ID: id, Expected: expected, Current: e.Version, Record: e}
 }
 
 func unknownType(ctx context.Context, q querier, project int64, name string) error {
@@ -166,73 +256,6 @@ func unknownType(ctx context.Context, q querier, project int64, name string) err
 		return fmt.Errorf("list entity types: %w", err)
 	}
 	return &workflow.UnknownTypeError{Name: name, Known: known}
-}
-
-// validate checks data against version typeVersion of the type's schema.
-func (s *Store) validate(ctx context.Context, q querier, typeID int64, typeVersion int, typeName string, data map[string]any) error {
-	compiled, err := s.schemas.Get(typeID, typeVersion, func() (map[string]any, error) {
-		var doc map[string]any
-		err := q.QueryRow(ctx, `SELECT schema FROM entity_types WHERE id = $1`, typeID).Scan(&doc)
-		return doc, err
-	})
-	if err != nil {
-		return fmt.Errorf("schema of entity type %d: %w", typeID, err)
-	}
-	if vs := compiled.Validate(data); vs != nil {
-		return &workflow.ValidationError{Type: typeName, Violations: vs}
-	}
-	return nil
-}
-
-// UpdateEntity is one conditional UPDATE; the data is validated against the
-// type's current schema, read after the write under a share lock, and the
-// transaction rolls back when it does not fit. On a version mismatch, a
-// read builds the conflict error; the write never reads first.
-func (s *Store) UpdateEntity(ctx context.Context, project int64, u workflow.EntityUpdate) (workflow.Entity, error) {
-	const q = `
-WITH e AS (
-	UPDATE entities SET data = $4::jsonb, tags = COALESCE($5::text[], tags), version = version + 1, updated_at = now()
-	WHERE id = $2 AND project_id = $1 AND version = $3
-	RETURNING *
-)
-SELECT ` + entityCols + `, t.id, t.version FROM e JOIN entity_types t ON t.id = e.type_id FOR SHARE OF t`
-	var tags []string
-	if u.Tags != nil {
-		tags = uniqueSorted(*u.Tags)
-	}
-	var out workflow.Entity
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var typeID int64
-		var typeVersion int
-		e, err := scanEntity(tx.QueryRow(ctx, q, project, u.ID, u.ExpectedVersion, u.Data, tags), &typeID, &typeVersion)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return s.entityConflict(ctx, tx, project, u.ID, u.ExpectedVersion)
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.validate(ctx, tx, typeID, typeVersion, e.Type, e.Data); err != nil {
-			return err
-		}
-		out = e
-		return nil
-	})
-	return out, err
-}
-
-// entityConflict reads the entity to say why a conditional write matched
-// no row: it does not exist, or its version is not the expected one.
-func (s *Store) entityConflict(ctx context.Context, q querier, project, id int64, expected int) error {
-	e, err := scanEntity(q.QueryRow(ctx, `
-SELECT `+entityCols+` FROM entities e JOIN entity_types t ON t.id = e.type_id
-WHERE e.id = $1 AND e.project_id = $2`, id, project))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return &workflow.NotFoundError{What: "entity", ID: id}
-	}
-	if err != nil {
-		return fmt.Errorf("read entity %d: %w", id, err)
-	}
-	return &workflow.ConflictError{What: "entity", ID: id, Expected: expected, Current: e.Version, Record: e}
 }
 
 // DeleteEntity is one conditional DELETE.

@@ -18,7 +18,7 @@ const maxKnown = 50
 // CreateProject inserts the project and, when activate is true, or nil and
 // no project is active, makes it the active one, in one statement.
 func (s *Store) CreateProject(ctx context.Context, name, description string, activate *bool) (workflow.Project, error) {
-	if err := checkName("name", name); err != nil {
+	if err := checkProjectName(name); err != nil {
 		return workflow.Project{}, err
 	}
 	const q = `
@@ -109,23 +109,27 @@ SELECT id, name, description, created_at FROM p`
 }
 
 // ResolveProject finds the project named or numbered ref, or the active
-// one when ref is "".
+// one when ref is "". Projects are never renamed or deleted, so a project
+// found by its name or id is remembered; the active project is read every
+// time, as another server with the same id may switch it.
 func (s *Store) ResolveProject(ctx context.Context, ref string) (workflow.Project, error) {
+	if ref != "" {
+		if p, ok := s.projects.Load(ref); ok {
+			return p.(workflow.Project), nil
+		}
+	}
 	var p workflow.Project
 	err := s.do(ctx, func(c *pgxpool.Conn) error {
 		var row pgx.Row
 		if ref == "" {
 			row = c.QueryRow(ctx, `
-SELECT p.id, p.name, p.description, p.created_at, true
+SELECT p.id, p.name, p.description, p.created_at
 FROM active_projects a JOIN projects p ON p.id = a.project_id WHERE a.server = $1`, s.server)
 		} else {
 			name, id := refArgs(ref)
-			row = c.QueryRow(ctx, `
-SELECT p.id, p.name, p.description, p.created_at,
-       EXISTS (SELECT 1 FROM active_projects a WHERE a.server = $3 AND a.project_id = p.id)
-FROM projects p WHERE p.name = $1 OR p.id = $2`, name, id, s.server)
+			row = c.QueryRow(ctx, `SELECT p.id, p.name, p.description, p.created_at FROM projects p WHERE p.name = $1 OR p.id = $2`, name, id)
 		}
-		err := row.Scan(&p.ID, &p.Name, &p.Description, &p.CreatedAt, &p.Active)
+		err := row.Scan(&p.ID, &p.Name, &p.Description, &p.CreatedAt)
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -134,7 +138,15 @@ FROM projects p WHERE p.name = $1 OR p.id = $2`, name, id, s.server)
 		}
 		return unknownProject(ctx, c, ref)
 	})
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	if ref == "" {
+		p.Active = true
+	} else {
+		s.projects.Store(ref, p)
+	}
+	return p, nil
 }
 
 // unknownProject builds the error for a reference that matched nothing.

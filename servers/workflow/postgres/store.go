@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -49,6 +50,9 @@ type Store struct {
 	db      *pgdb.DB
 	server  string
 	schemas schema.Cache
+	types   typeCache
+	// projects maps a project reference (name or id) to the project.
+	projects sync.Map
 }
 
 var _ workflow.Store = (*Store)(nil)
@@ -96,14 +100,22 @@ const (
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// checkName refuses names that are empty, too long, oddly spelt, or all
-// digits (those would read as ids).
+// checkName refuses names that are empty, too long or oddly spelt.
 func checkName(field, name string) error {
 	if !namePattern.MatchString(name) {
 		return &workflow.InputError{Field: field, Reason: "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"}
 	}
+	return nil
+}
+
+// checkProjectName also refuses names of digits only: a project is named
+// or numbered, and those would read as ids.
+func checkProjectName(name string) error {
+	if err := checkName("name", name); err != nil {
+		return err
+	}
 	if _, err := strconv.ParseInt(name, 10, 64); err == nil {
-		return &workflow.InputError{Field: field, Reason: "a name needs a letter: all digits would read as an id"}
+		return &workflow.InputError{Field: "name", Reason: "a project name needs a letter: digits alone would read as a project id"}
 	}
 	return nil
 }

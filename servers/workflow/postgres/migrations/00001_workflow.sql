@@ -40,9 +40,11 @@ CREATE TABLE entities (
 -- Keyset pages, with and without a type.
 CREATE INDEX entities_project_id ON entities (project_id, id);
 CREATE INDEX entities_type_id ON entities (type_id, id);
--- Containment filters (data @> ...) and tag filters (tags @> ...).
-CREATE INDEX entities_data ON entities USING gin (data jsonb_path_ops);
-CREATE INDEX entities_tags ON entities USING gin (tags);
+-- Containment filters (data @> ...) and tag filters (tags @> ...). Without
+-- fastupdate, writes update the index at once instead of growing a pending
+-- list that every query must scan until the next vacuum: steadier reads.
+CREATE INDEX entities_data ON entities USING gin (data jsonb_path_ops) WITH (fastupdate = off);
+CREATE INDEX entities_tags ON entities USING gin (tags) WITH (fastupdate = off);
 
 CREATE TABLE work_items (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
