@@ -1,0 +1,280 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/jackc/pgx/v5"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/perfgate/perfgate/internal/pgtest"
+)
+
+// The benchmarks drive the real workflow-mcp binary over streamable HTTP
+// with benchClients concurrent MCP clients, as agents would, and report
+// latency quantiles and the server's resident memory.
+//
+//	go test -run '^$' -bench . -benchtime 2000x ./cmd/workflow-mcp
+const benchClients = 10
+
+// components is how many distinct "component" values seeded entities
+// spread over: a query_entities filter on one matches 1/components of them.
+const components = 100
+
+// fixture is a server with seeded projects, shared by the sub-benchmarks.
+type fixture struct {
+	proc    *process
+	clients []*client.Client
+	// entities[w] is worker w's entity to update (project "small"), with
+	// its current version.
+	entities []int64
+	versions []int
+	// items[w] are worker w's work items to claim.
+	items [][]int64
+}
+
+func BenchmarkWorkflow(b *testing.B) {
+	f := newFixture(b)
+	b.Run("switch_project", func(b *testing.B) {
+		projects := []string{"small", "large"}
+		f.run(b, func(w, i int) (string, map[string]any) {
+			return "switch_project", map[string]any{"project": projects[(w+i)%2]}
+		})
+	})
+	for _, size := range []struct {
+		name, project string
+	}{{"1k", "small"}, {"100k", "large"}} {
+		b.Run("query_entities/"+size.name, func(b *testing.B) {
+			f.run(b, func(w, i int) (string, map[string]any) {
+				return "query_entities", map[string]any{"project": size.project, "type": "decision", "limit": 20,
+					"filter": map[string]any{"component": fmt.Sprintf("c%d", (w*7919+i)%components)}}
+			})
+		})
+	}
+	b.Run("update_entity", func(b *testing.B) {
+		f.run(b, func(w, i int) (string, map[string]any) {
+			f.versions[w]++ // the call below moves it to this version
+			return "update_entity", map[string]any{"project": "small", "id": f.entities[w], "expected_version": f.versions[w] - 1,
+				"data": map[string]any{"component": "c1", "status": "open", "priority": i%5 + 1, "summary": "updated " + strconv.Itoa(i)}}
+		})
+	})
+	b.Run("claim_work_item", func(b *testing.B) {
+		f.run(b, func(w, i int) (string, map[string]any) {
+			items := f.items[w]
+			return "claim_work_item", map[string]any{"project": "small", "id": items[i%len(items)],
+				"owner": "worker-" + strconv.Itoa(w), "lease_seconds": 600}
+		})
+	})
+	f.reportRSS(b)
+}
+
+func newFixture(b *testing.B) *fixture {
+	b.Helper()
+	dbURL := pgtest.URL(b)
+	f := &fixture{proc: serve(b, dbURL)}
+	for range benchClients {
+		f.clients = append(f.clients, connect(b, f.proc.url+"/mcp"))
+	}
+	c := f.clients[0]
+	schema := map[string]any{
+		"type":     "object",
+		"required": []any{"component", "status", "priority", "summary"},
+		"properties": map[string]any{
+			"component": map[string]any{"type": "string"},
+			"status":    map[string]any{"enum": []any{"open", "closed"}},
+			"priority":  map[string]any{"type": "integer", "minimum": 1, "maximum": 5},
+			"summary":   map[string]any{"type": "string"},
+		},
+	}
+	for _, p := range []struct {
+		name string
+		n    int
+	}{{"small", 1_000}, {"large", 100_000}} {
+		project := call(b, c, "create_project", map[string]any{"name": p.name, "activate": true})
+		typ := call(b, c, "register_entity_type", map[string]any{"project": p.name, "name": "decision", "schema": schema})
+		seed(b, dbURL, int64(project["project"].(map[string]any)["id"].(float64)), int64(typ["id"].(float64)), p.n)
+	}
+	for w := range benchClients {
+		e := call(b, c, "create_entity", map[string]any{"project": "small", "type": "decision", "name": "worker-" + strconv.Itoa(w),
+			"data": map[string]any{"component": "c1", "status": "open", "priority": 1, "summary": "s"}})
+		f.entities = append(f.entities, int64(e["entity"].(map[string]any)["id"].(float64)))
+		f.versions = append(f.versions, 1)
+		var items []int64
+		for i := range 20 {
+			wi := call(b, c, "create_work_item", map[string]any{"project": "small", "type": "task", "title": fmt.Sprintf("w%d-%d", w, i)})
+			items = append(items, int64(wi["work_item"].(map[string]any)["id"].(float64)))
+		}
+		f.items = append(f.items, items)
+	}
+	return f
+}
+
+// seed inserts n entities of the type with COPY: realistic data spread over
+// components, statuses and priorities, and a few tags.
+func seed(b *testing.B, dbURL string, project, typ int64, n int) {
+	b.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	r := rand.New(rand.NewPCG(1, uint64(n)))
+	rows := make([][]any, n)
+	statuses := []string{"open", "closed"}
+	for i := range rows {
+		data := map[string]any{
+			"component": fmt.Sprintf("c%d", r.IntN(components)),
+			"status":    statuses[r.IntN(2)],
+			"priority":  r.IntN(5) + 1,
+			"summary":   fmt.Sprintf("decision %d about %s", i, strings.Repeat("x", r.IntN(80))),
+		}
+		rows[i] = []any{project, typ, fmt.Sprintf("seed-%d", i), data, []string{"seed", fmt.Sprintf("batch-%d", i%10)}}
+	}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"entities"}, []string{"project_id", "type_id", "name", "data", "tags"},
+		pgx.CopyFromRows(rows)); err != nil {
+		b.Fatal(err)
+	}
+	// The steady state of a live database, where autovacuum has run.
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE entities"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// run makes b.N calls spread over the clients, one goroutine each, and
+// reports the latency quantiles of the calls, merged from one histogram
+// per worker. op returns the call worker w makes as its i-th.
+func (f *fixture) run(b *testing.B, op func(w, i int) (string, map[string]any)) {
+	b.Helper()
+	// Warm up: each client makes a few calls outside the measurement.
+	for w, c := range f.clients {
+		for i := range 3 {
+			name, args := op(w, 1<<20+i)
+			call(b, c, name, args)
+		}
+	}
+	hists := make([]*hdrhistogram.Histogram, len(f.clients))
+	var next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for w, c := range f.clients {
+		hists[w] = hdrhistogram.New(1_000, 10_000_000_000, 3) // 1µs to 10s
+		wg.Go(func() {
+			for i := 0; next.Add(1) <= int64(b.N); i++ {
+				name, args := op(w, i)
+				start := time.Now()
+				res, err := c.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
+				hists[w].RecordValue(time.Since(start).Nanoseconds())
+				if err != nil || res.IsError {
+					failed.CompareAndSwap(nil, fmt.Sprintf("%s: %v %v", name, err, resultText(res)))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if msg := failed.Load(); msg != nil {
+		b.Fatal(msg)
+	}
+	all := hdrhistogram.New(1_000, 10_000_000_000, 3)
+	for _, h := range hists {
+		all.Merge(h)
+	}
+	b.ReportMetric(float64(all.ValueAtQuantile(50)), "p50-ns/op")
+	b.ReportMetric(float64(all.ValueAtQuantile(95)), "p95-ns/op")
+	b.ReportMetric(float64(all.ValueAtQuantile(99)), "p99-ns/op")
+	f.reportRSS(b)
+}
+
+// reportRSS reports the server's resident memory now and at its peak, from
+// /proc/<pid>/status.
+func (f *fixture) reportRSS(b *testing.B) {
+	b.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", f.proc.cmd.Process.Pid))
+	if err != nil {
+		b.Logf("server RSS unavailable: %v", err)
+		return
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok || (key != "VmRSS" && key != "VmHWM") {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 64)
+		if err != nil {
+			continue
+		}
+		unit := "server-rss-MB"
+		if key == "VmHWM" {
+			unit = "server-peak-rss-MB"
+		}
+		b.ReportMetric(kb/1024, unit)
+	}
+}
+
+// connect connects a client with an HTTP connection pool of its own, as an
+// agent has: the shared default transport keeps only two idle connections
+// per host, which would make ten concurrent clients redial.
+func connect(tb testing.TB, url string) *client.Client {
+	tb.Helper()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
+	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPBasicClient(hc))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := client.NewClient(tr)
+	tb.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
+		ClientInfo: mcp.Implementation{Name: "workflow-bench", Version: "1"},
+	}}); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// call makes a call that must succeed and returns its structured result.
+func call(tb testing.TB, c *client.Client, name string, args map[string]any) map[string]any {
+	tb.Helper()
+	res, err := c.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	if res.IsError {
+		tb.Fatalf("%s(%v): %s", name, args, resultText(res))
+	}
+	out, ok := res.StructuredContent.(map[string]any)
+	if !ok {
+		tb.Fatalf("%s: structured content %T", name, res.StructuredContent)
+	}
+	return out
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	if res == nil {
+		return ""
+	}
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			return t.Text
+		}
+	}
+	return ""
+}
