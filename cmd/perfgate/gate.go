@@ -21,6 +21,7 @@ import (
 	"github.com/perfgate/perfgate/gate/postgres"
 	"github.com/perfgate/perfgate/gate/report"
 	suiterun "github.com/perfgate/perfgate/gate/run"
+	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
 const gateUsage = `usage: perfgate run [flags]
@@ -304,13 +305,13 @@ func (g *gateRun) writeReport(r *gate.Report, getenv func(string) string) (strin
 	if err := report.Markdown(&md, r, report.MarkdownOptions{DetailsURL: runURL(getenv)}); err != nil {
 		return "", fmt.Errorf("render markdown: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(g.out, "comment.md"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(g.out, "comment.md"), 0o644, func(w io.Writer) error {
 		_, err := io.WriteString(w, md.String())
 		return err
 	}); err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(g.reportPath(), func(w io.Writer) error { return report.JSON(w, r) }); err != nil {
+	if err := atomicfile.Write(g.reportPath(), 0o644, func(w io.Writer) error { return report.JSON(w, r) }); err != nil {
 		return "", err
 	}
 	return md.String(), nil
@@ -384,30 +385,6 @@ func runURL(getenv func(string) string) string {
 		return ""
 	}
 	return server + "/" + repo + "/actions/runs/" + id
-}
-
-// writeFileAtomic writes path through a temporary file in its directory, so
-// a failure never leaves half a file.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // joinReasons lists a report's reasons for failing.

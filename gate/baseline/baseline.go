@@ -12,6 +12,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfgate/perfgate/gate"
+	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
 // ErrNoBaseline is returned by Read when a suite has no baseline file. The
@@ -135,7 +136,10 @@ func Write(dir, suite string, records []benchfmt.Record, env gate.Environment) e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write baseline of suite %s: %w", suite, err)
 	}
-	return writeFileAtomic(Path(dir, suite), buf.Bytes())
+	if err := atomicfile.WriteFile(Path(dir, suite), buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write baseline: %w", err)
+	}
+	return nil
 }
 
 func hasConfig(r *benchfmt.Result, key string) bool {
@@ -207,29 +211,4 @@ func stripMetadata(r *benchfmt.Result) *benchfmt.Result {
 	// use, so editing Config in place is safe and keeps Pos.
 	c.Config = cfg
 	return c
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so that a reader never sees half a baseline.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write baseline %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write baseline %s: %w", path, err)
-	}
-	return nil
 }

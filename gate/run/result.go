@@ -15,6 +15,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfgate/perfgate/gate"
+	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
 // Result is what running one suite produced (one side of it under
@@ -171,7 +172,7 @@ func writeResults(path string, r *Result) error {
 			return err
 		}
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // ReadResults reads back the results of a suite from a previous run's
@@ -231,29 +232,4 @@ func readResults(path, suite string) (*Result, error) {
 		res.Summary.Runs = max(res.Summary.Runs, rec.Run)
 	}
 	return res, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the
-// same directory and a rename, so that a reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
