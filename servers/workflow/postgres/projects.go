@@ -85,7 +85,8 @@ func refArgs(ref string) (name string, id *int64) {
 	return ref, nil
 }
 
-// SwitchProject makes the project the active one, in one statement.
+// SwitchProject makes the project the active one, in one statement; when
+// it is active already, nothing is written.
 func (s *Store) SwitchProject(ctx context.Context, ref string) (workflow.Project, error) {
 	const q = `
 WITH p AS (
@@ -93,6 +94,7 @@ WITH p AS (
 ), a AS (
 	INSERT INTO active_projects (server, project_id) SELECT $1, id FROM p
 	ON CONFLICT (server) DO UPDATE SET project_id = EXCLUDED.project_id, switched_at = now()
+	WHERE active_projects.project_id <> EXCLUDED.project_id
 )
 SELECT id, name, description, created_at FROM p`
 	name, id := refArgs(ref)
