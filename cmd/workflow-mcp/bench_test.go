@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,8 +27,18 @@ import (
 // with benchClients concurrent MCP clients, as agents would, and report
 // latency quantiles and the server's resident memory.
 //
-//	go test -run '^$' -bench . -benchtime 2000x ./cmd/workflow-mcp
+//	go test -run '^$' -bench . -benchtime 3000x ./cmd/workflow-mcp
+//
+// WORKFLOW_BENCH_CLIENTS=1 measures the service time without queueing.
 const benchClients = 10
+
+// clients is benchClients, or $WORKFLOW_BENCH_CLIENTS.
+func clients() int {
+	if n, err := strconv.Atoi(os.Getenv("WORKFLOW_BENCH_CLIENTS")); err == nil && n > 0 {
+		return n
+	}
+	return benchClients
+}
 
 // components is how many distinct "component" values seeded entities
 // spread over: a query_entities filter on one matches 1/components of them.
@@ -36,6 +47,7 @@ const components = 100
 // fixture is a server with seeded projects, shared by the sub-benchmarks.
 type fixture struct {
 	proc    *process
+	dbURL   string
 	clients []*client.Client
 	// entities[w] is worker w's entity to update (project "small"), with
 	// its current version.
@@ -83,8 +95,8 @@ func BenchmarkWorkflow(b *testing.B) {
 func newFixture(b *testing.B) *fixture {
 	b.Helper()
 	dbURL := pgtest.URL(b)
-	f := &fixture{proc: serve(b, dbURL)}
-	for range benchClients {
+	f := &fixture{proc: serve(b, dbURL), dbURL: dbURL}
+	for range clients() {
 		f.clients = append(f.clients, connect(b, f.proc.url+"/mcp"))
 	}
 	c := f.clients[0]
@@ -106,7 +118,7 @@ func newFixture(b *testing.B) *fixture {
 		typ := call(b, c, "register_entity_type", map[string]any{"project": p.name, "name": "decision", "schema": schema})
 		seed(b, dbURL, int64(project["project"].(map[string]any)["id"].(float64)), int64(typ["id"].(float64)), p.n)
 	}
-	for w := range benchClients {
+	for w := range clients() {
 		e := call(b, c, "create_entity", map[string]any{"project": "small", "type": "decision", "name": "worker-" + strconv.Itoa(w),
 			"data": map[string]any{"component": "c1", "status": "open", "priority": 1, "summary": "s"}})
 		f.entities = append(f.entities, int64(e["entity"].(map[string]any)["id"].(float64)))
@@ -166,6 +178,7 @@ func (f *fixture) run(b *testing.B, op func(w, i int) (string, map[string]any)) 
 		}
 	}
 	hists := make([]*hdrhistogram.Histogram, len(f.clients))
+	cpu0 := f.cpu(b)
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
@@ -186,6 +199,7 @@ func (f *fixture) run(b *testing.B, op func(w, i int) (string, map[string]any)) 
 	}
 	wg.Wait()
 	b.StopTimer()
+	cpu1 := f.cpu(b)
 	if msg := failed.Load(); msg != nil {
 		b.Fatal(msg)
 	}
@@ -196,7 +210,70 @@ func (f *fixture) run(b *testing.B, op func(w, i int) (string, map[string]any)) 
 	b.ReportMetric(float64(all.ValueAtQuantile(50)), "p50-ns/op")
 	b.ReportMetric(float64(all.ValueAtQuantile(95)), "p95-ns/op")
 	b.ReportMetric(float64(all.ValueAtQuantile(99)), "p99-ns/op")
+	// CPU per call, by process: robust to a noisy machine where latency
+	// is not. /proc counts in clock ticks (10ms): use a few thousand calls.
+	n := float64(b.N)
+	b.ReportMetric(float64(cpu1.server-cpu0.server)/n, "server-cpu-ns/op")
+	b.ReportMetric(float64(cpu1.db-cpu0.db)/n, "db-cpu-ns/op")
+	b.ReportMetric(float64(cpu1.client-cpu0.client)/n, "client-cpu-ns/op")
 	f.reportRSS(b)
+}
+
+// cpuTimes are CPU times consumed so far, in nanoseconds: by the server
+// process, by the database backends serving it, and by this process (the
+// clients).
+type cpuTimes struct {
+	server, db, client int64
+}
+
+func (f *fixture) cpu(b *testing.B) cpuTimes {
+	b.Helper()
+	var t cpuTimes
+	t.server = procCPU(f.proc.cmd.Process.Pid)
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		t.client = ru.Utime.Nano() + ru.Stime.Nano()
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'workflow-mcp'`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, pid := range pids {
+		t.db += procCPU(int(pid))
+	}
+	return t
+}
+
+// procCPU is the user and system CPU time of process pid, from
+// /proc/<pid>/stat, in nanoseconds; 0 when unreadable.
+func procCPU(pid int) int64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	_, rest, ok := strings.Cut(string(stat), ") ")
+	if !ok {
+		return 0
+	}
+	fields := strings.Fields(rest)
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	const tick = int64(time.Second / 100) // USER_HZ
+	return (utime + stime) * tick
 }
 
 // reportRSS reports the server's resident memory now and at its peak, from
