@@ -37,8 +37,7 @@ CREATE TABLE entities (
     UNIQUE (type_id, name),
     UNIQUE (project_id, id)
 );
--- Keyset pages, with and without a type.
-CREATE INDEX entities_project_id ON entities (project_id, id);
+-- Keyset pages by type; UNIQUE (project_id, id) serves those without.
 CREATE INDEX entities_type_id ON entities (type_id, id);
 -- Containment filters (data @> ...) and tag filters (tags @> ...). Without
 -- fastupdate, writes update the index at once instead of growing a pending
@@ -63,10 +62,11 @@ CREATE TABLE work_items (
     version     integer NOT NULL DEFAULT 1,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- Also the index of keyset pages, and the target of composite foreign
+    -- keys that keep links within one project.
     UNIQUE (project_id, id),
     FOREIGN KEY (project_id, parent_id) REFERENCES work_items (project_id, id) ON DELETE CASCADE
 );
-CREATE INDEX work_items_project_id ON work_items (project_id, id);
 CREATE INDEX work_items_parent ON work_items (parent_id, id);
 CREATE INDEX work_items_status ON work_items (project_id, status, id);
 
