@@ -11,10 +11,13 @@
 //     record) or the not-found error. A lost update is impossible;
 //   - a claim is one UPDATE ... WHERE owner IS NULL OR lease_until < now()
 //     OR owner = $3, so of many concurrent claimants exactly one wins;
-//   - entity data is validated against its type's schema after the write,
-//     in the same transaction, under a share lock on the type, and rolled
-//     back when it does not fit: the write never reads first, and a schema
-//     change with revalidate cannot miss a concurrent write;
+//   - entity data is validated against its type's cached schema before the
+//     write, and the write requires that schema version, under a share
+//     lock on the type row: a schema changed meanwhile (by this server or
+//     another) makes the write match no row, and it validates again; a
+//     schema change with revalidate cannot miss a concurrent write. On a
+//     cold cache, the entity's type (which never changes) is looked up
+//     first;
 //   - add_dependency takes a per-project advisory lock, then looks for a
 //     cycle with a recursive query in the same transaction as the insert;
 //   - the depth limit of the hierarchy is a CHECK constraint on a depth
