@@ -85,6 +85,7 @@ var verbs = map[string]func(ctx context.Context, e *env, args []string) error{
 	"compare":  compareVerb,
 	"baseline": baselineVerb,
 	"comment":  commentVerb,
+	"load":     loadVerb,
 }
 
 const usage = `usage: perfgate <verb> [flags] [args]
