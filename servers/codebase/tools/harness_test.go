@@ -88,8 +88,17 @@ func start(t testing.TB, o cbserver.Options, dbURL string) *env {
 	return &env{srv: srv, url: "http://" + ln.Addr().String() + "/mcp", root: rootDir, logs: logs, stop: stop}
 }
 
-// client connects a new MCP client over streamable HTTP.
+// client connects a new MCP client over streamable HTTP, on the newest
+// protocol (stateless).
 func (e *env) client(t testing.TB, opts ...transport.StreamableHTTPCOption) *client.Client {
+	t.Helper()
+	return e.clientVersion(t, "", opts...)
+}
+
+// clientVersion connects a client that asks for a protocol version: on
+// 2025-11-25 it has a session, whose stream carries notifications between
+// calls.
+func (e *env) clientVersion(t testing.TB, version string, opts ...transport.StreamableHTTPCOption) *client.Client {
 	t.Helper()
 	tr, err := transport.NewStreamableHTTP(e.url, opts...)
 	if err != nil {
@@ -103,7 +112,8 @@ func (e *env) client(t testing.TB, opts ...transport.StreamableHTTPCOption) *cli
 		t.Fatal(err)
 	}
 	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ClientInfo: mcp.Implementation{Name: "tools_test", Version: "1"},
+		ProtocolVersion: version,
+		ClientInfo:      mcp.Implementation{Name: "tools_test", Version: "1"},
 	}}); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
@@ -314,3 +324,5 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func removeFile(p string) error { return os.Remove(p) }

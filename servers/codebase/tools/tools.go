@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/perfgate/perfgate/servers/codebase"
 	"github.com/perfgate/perfgate/servers/codebase/index"
 	"github.com/perfgate/perfgate/servers/codebase/walk"
 	"github.com/perfgate/perfgate/servers/internal/tool"
@@ -115,6 +116,8 @@ func userError(err error) error {
 		return err // they carry a UserMessage
 	case errors.Is(err, index.ErrJobNotFound):
 		return tool.Errorf("%v: job ids are returned by index_repository", err)
+	case errors.Is(err, codebase.ErrEmbedderUnavailable):
+		return tool.Errorf("the embedding endpoint is unavailable (%v): retry once it is back", err)
 	case errors.Is(err, index.ErrShuttingDown):
 		return tool.Errorf("the server is shutting down and takes no new jobs: try again once it has restarted")
 	}
