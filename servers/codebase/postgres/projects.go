@@ -118,3 +118,38 @@ func (s *Store) RefStatus(ctx context.Context, r index.Ref) (index.RefResult, er
 	})
 	return out, err
 }
+
+// DropProject deletes a project and its schema. It waits for no job: it
+// fails with index.ErrProjectBusy while one writes the project.
+func (s *Store) DropProject(ctx context.Context, name string) error {
+	conn, err := s.db.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, lockKey, name).Scan(&locked); err != nil {
+		return fmt.Errorf("lock project %s: %w", name, err)
+	}
+	if !locked {
+		return fmt.Errorf("%w: a job is indexing project %q", index.ErrProjectBusy, name)
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), unlockKey, name) }()
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var schema string
+		err := tx.QueryRow(ctx, "DELETE FROM codebase.projects WHERE name = $1 RETURNING schema_name", name).Scan(&schema)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return &index.ProjectNotFoundError{Name: name}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+		return err
+	})
+	s.forget(name)
+	if err != nil {
+		return fmt.Errorf("drop project %s: %w", name, err)
+	}
+	return nil
+}

@@ -16,10 +16,6 @@ import (
 	"github.com/perfgate/perfgate/servers/codebase/index"
 )
 
-// rankWeights are ts_rank's weights of the lexeme labels {D, C, B, A}:
-// a word of the chunk's symbol (A) counts ten times a word of its body.
-const rankWeights = "{0.1, 0.2, 0.4, 1.0}"
-
 // Search ranks a project's chunks for q: the vector ranking (cosine
 // distance, through the IVFFlat index when the project has one), the
 // lexical ranking (see lexicalPlan), or both fused by reciprocal rank,
@@ -81,16 +77,11 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 			where = " AND " + strings.Join(filters, " AND ")
 		}
 
-		vectorCTE := "v AS (SELECT NULL::bigint AS id, NULL::bigint AS r WHERE false)"
-		if useVector {
-			var vec any = pgvector.NewVector(q.Vector)
-			if p.VectorType == "halfvec" {
-				vec = pgvector.NewHalfVector(q.Vector)
-			}
-			va := arg(vec)
-			vectorCTE = fmt.Sprintf(`v AS (SELECT id, row_number() OVER (ORDER BY d, id) AS r FROM (
-				SELECT c.id, c.embedding <=> %[1]s AS d FROM %[2]s c WHERE true%[3]s ORDER BY c.embedding <=> %[1]s LIMIT %[4]d) x)`,
-				va, chunks, where, k)
+		// The lexical ranking goes deeper in a hybrid search: its
+		// candidates are also ranked by exact cosine distance below.
+		lk := k
+		if useVector && useLexical {
+			lk = s.cfg.HybridLexicalDepth
 		}
 		lexicalCTE := "l AS (SELECT NULL::bigint AS id, NULL::bigint AS r WHERE false)"
 		if terms := queryLexemes(q.Text); useLexical && len(terms) > 0 {
@@ -104,12 +95,35 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 			// row costs more than the ranks themselves.
 			var score []string
 			for i, t := range lp.terms {
-				score = append(score, fmt.Sprintf("%g * ts_rank('%s', c.lex, %s::tsquery, 1)", lp.weights[i], rankWeights, arg(quoteLexeme(t))))
+				score = append(score, fmt.Sprintf("%g * ts_rank(%s::float4[], c.lex, %s::tsquery, %d)",
+					lp.weights[i], arg(s.cfg.RankWeights), arg(quoteLexeme(t)), s.cfg.RankNormalization))
 			}
 			lexicalCTE = fmt.Sprintf(`l AS (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS r FROM (
 					SELECT c.id, %[1]s AS score
 					FROM %[2]s c WHERE c.lex @@ %[3]s::tsquery%[4]s ORDER BY score DESC, c.id LIMIT %[5]d) y)`,
-				strings.Join(score, " + "), chunks, arg(lp.candidates), where, k)
+				strings.Join(score, " + "), chunks, arg(lp.candidates), where, lk)
+		}
+		vectorCTE := "v AS (SELECT NULL::bigint AS id, NULL::bigint AS r WHERE false)"
+		if useVector {
+			var vec any = pgvector.NewVector(q.Vector)
+			if p.VectorType == "halfvec" {
+				vec = pgvector.NewHalfVector(q.Vector)
+			}
+			va := arg(vec)
+			candidates := fmt.Sprintf(`SELECT c.id, c.embedding <=> %[1]s AS d FROM %[2]s c WHERE true%[3]s ORDER BY c.embedding <=> %[1]s LIMIT %[4]d`,
+				va, chunks, where, k)
+			if useLexical {
+				// The vector ranking of a hybrid search orders by exact
+				// distance the union of the index's nearest chunks and the
+				// lexical candidates: the IVFFlat index, probing a tenth of
+				// its lists, misses neighbours that the words of the query
+				// find, at the cost of a few hundred distances.
+				vectorCTE = fmt.Sprintf(`vc AS (%[1]s),
+				v AS (SELECT u.id, row_number() OVER (ORDER BY c.embedding <=> %[2]s, u.id) AS r
+					FROM (SELECT id FROM vc UNION SELECT id FROM l) u JOIN %[3]s c ON c.id = u.id)`, candidates, va, chunks)
+			} else {
+				vectorCTE = fmt.Sprintf(`v AS (SELECT id, row_number() OVER (ORDER BY d, id) AS r FROM (%s) x)`, candidates)
+			}
 		}
 		wv, wl := s.cfg.VectorWeight, s.cfg.LexicalWeight
 		if !useVector {
@@ -119,7 +133,7 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 			wl = 0
 		}
 		scale := (wv + wl) / (s.cfg.RRFK + 1)
-		sql := fmt.Sprintf(`WITH %[1]s, %[2]s,
+		sql := fmt.Sprintf(`WITH %[2]s, %[1]s,
 			f AS (SELECT coalesce(v.id, l.id) AS id,
 				(%[3]g * coalesce(1.0 / (%[5]g + v.r), 0) + %[4]g * coalesce(1.0 / (%[5]g + l.r), 0)) / %[6]g AS score
 				FROM v FULL JOIN l ON v.id = l.id ORDER BY score DESC, id LIMIT %[7]d)

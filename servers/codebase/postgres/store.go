@@ -24,9 +24,10 @@ const (
 	DefaultProbeDivisor       = 10
 	DefaultBulkMinFiles       = 500
 	DefaultCandidates         = 50
-	DefaultLexicalCandidates  = 1500
+	DefaultLexicalCandidates  = 500
 	DefaultRRFK               = 60
 	DefaultSnippetBytes       = 2000
+	DefaultRankWeights        = "{0.1, 0.2, 0.4, 0.3}"
 )
 
 // Config tunes a Store. The zero value uses the defaults, chosen by the
@@ -55,14 +56,28 @@ type Config struct {
 	// contributes to the fusion (default 50, or twice the limit).
 	Candidates int
 	// LexicalCandidates bounds the chunks a lexical search scores (default
-	// 1500): the query's rarest lexemes select them (see the package
-	// documentation).
+	// 500): the query's rarest lexemes select them (see the package
+	// documentation). Fewer candidates rank better as well as faster on the
+	// eval corpus: a chunk must hold a rare word of the query to rank.
 	LexicalCandidates int
+	// HybridLexicalDepth is how many lexical hits a hybrid search ranks
+	// (default 200): all of them count in the fusion, and are ranked by
+	// vector distance too.
+	HybridLexicalDepth int
 	// RRFK is the k of reciprocal rank fusion, 1/(k+rank) (default 60).
 	RRFK float64
 	// VectorWeight and LexicalWeight weigh the two rankings in the fusion
 	// (default 1 each).
 	VectorWeight, LexicalWeight float64
+	// RankWeights are ts_rank's weights of the lexeme labels {D, C, B, A}
+	// (default DefaultRankWeights): a chunk's symbol is labelled A, its
+	// body D, so a word of the symbol counts three times a word of the
+	// body. (The eval's queries leave the function's name out, and score
+	// best with no boost at all; a user naming an identifier wants it.)
+	RankWeights string
+	// RankNormalization is ts_rank's normalization (default 0: none; 1
+	// divides by 1 + the log of the chunk's length).
+	RankNormalization int
 	// SnippetBytes cuts a hit's snippet, at a line end (default 2000).
 	SnippetBytes int
 	// StatsTTL is how long a project's lexeme frequencies are cached
@@ -98,6 +113,9 @@ func (c Config) WithDefaults() Config {
 	if c.LexicalCandidates == 0 {
 		c.LexicalCandidates = DefaultLexicalCandidates
 	}
+	if c.HybridLexicalDepth == 0 {
+		c.HybridLexicalDepth = 200
+	}
 	if c.RRFK == 0 {
 		c.RRFK = DefaultRRFK
 	}
@@ -106,6 +124,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.LexicalWeight == 0 {
 		c.LexicalWeight = 1
+	}
+	if c.RankWeights == "" {
+		c.RankWeights = DefaultRankWeights
 	}
 	if c.SnippetBytes == 0 {
 		c.SnippetBytes = DefaultSnippetBytes

@@ -36,8 +36,15 @@ const DefaultPort = 8731
 var Version = "dev"
 
 // ExitCode maps Main's error to the process exit code: 0 for nil and
-// -help, 2 for a bad flag or setting, 3 for a taken address, 1 otherwise.
-func ExitCode(err error) int { return mcpserver.ExitCode(err) }
+// -help, 2 for a bad flag or setting, 3 for a taken address or, for eval,
+// a database it cannot use; 1 otherwise.
+func ExitCode(err error) int {
+	var infra *InfraError
+	if errors.As(err, &infra) {
+		return mcpserver.ExitInfra
+	}
+	return mcpserver.ExitCode(err)
+}
 
 // Config returns the runtime defaults of codebase-mcp, its migrations
 // included.
