@@ -36,7 +36,7 @@ func (s *Store) lexicalStats(ctx context.Context, conn *pgxpool.Conn, schema str
 	err := conn.QueryRow(ctx, `SELECT c.reltuples::float8, s.most_common_elems::text::text[], s.most_common_elem_freqs::float8[]
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'lex'
-		WHERE n.nspname = $1 AND c.relname = 'chunks'`, schema).Scan(&st.rows, &elems, &freqs)
+		WHERE n.nspname = $1 AND c.relname = 'terms'`, schema).Scan(&st.rows, &elems, &freqs)
 	if err != nil {
 		return nil, err
 	}

@@ -164,22 +164,26 @@ func (l *load) startRebuild(ctx context.Context, sameEmbedder bool) error {
 		for _, q := range []string{
 			"INSERT INTO %[1]s OVERRIDING SYSTEM VALUE SELECT * FROM %[2]s WHERE root <> $1",
 			"INSERT INTO %[3]s OVERRIDING SYSTEM VALUE SELECT f.* FROM %[4]s f JOIN %[2]s r ON r.id = f.repository_id WHERE r.root <> $1",
-			"INSERT INTO %[5]s OVERRIDING SYSTEM VALUE SELECT c.* FROM %[6]s c JOIN %[2]s r ON r.id = c.repository_id WHERE r.root <> $1",
+			"INSERT INTO %[5]s SELECT c.* FROM %[6]s c JOIN %[2]s r ON r.id = c.repository_id WHERE r.root <> $1",
+			"INSERT INTO %[7]s SELECT t.* FROM %[8]s t JOIN %[2]s r ON r.id = t.repository_id WHERE r.root <> $1",
 		} {
 			q = fmt.Sprintf(q, ident(l.schema, "repositories"), ident(old, "repositories"), ident(l.schema, "files"),
-				ident(old, "files"), ident(l.schema, "chunks"), ident(old, "chunks"))
+				ident(old, "files"), ident(l.schema, "chunks"), ident(old, "chunks"), ident(l.schema, "terms"), ident(old, "terms"))
 			if _, err := tx.Exec(ctx, q, l.t.Root); err != nil {
 				return err
 			}
 		}
-		for _, table := range []string{"repositories", "files", "chunks"} {
+		for _, table := range []string{"repositories", "files"} {
 			q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, false) FROM %s",
 				strings.ReplaceAll(ident(l.schema, table), "'", "''"), ident(l.schema, table))
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
 			}
 		}
-		return nil
+		q := fmt.Sprintf("SELECT setval('%s', coalesce(max(id), 0) + 1, false) FROM %s",
+			strings.ReplaceAll(ident(l.schema, "chunk_ids"), "'", "''"), ident(l.schema, "chunks"))
+		_, err := tx.Exec(ctx, q)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("start rebuilding project %s: %w", l.t.Project, err)
@@ -290,10 +294,11 @@ func (l *load) Begin(ctx context.Context, p index.Plan) error {
 
 func (l *load) createStaging(ctx context.Context) error {
 	for _, q := range []string{
-		"DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_chunks",
+		"DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_chunks, pg_temp.stage_terms",
 		"CREATE TEMP TABLE stage_files (path text, language text, size bigint, content_hash text)",
-		fmt.Sprintf(`CREATE TEMP TABLE stage_chunks (path text, language text, ext text, symbol text, kind text,
-			start_line integer, end_line integer, content text, content_hash text, embedding %s(%d), lex tsvector)`, l.vtype, l.t.Dimension),
+		fmt.Sprintf(`CREATE TEMP TABLE stage_chunks (id bigint, path text, language text, ext text, symbol text, kind text,
+			start_line integer, end_line integer, content text, content_hash text, embedding %s(%d))`, l.vtype, l.t.Dimension),
+		"CREATE TEMP TABLE stage_terms (id bigint, path text, language text, ext text, lex tsvector)",
 	} {
 		if _, err := l.conn.Exec(ctx, q); err != nil {
 			return fmt.Errorf("create staging tables: %w", err)
@@ -342,11 +347,14 @@ func (l *load) Embeddings(ctx context.Context, hashes []string) (map[string][]fl
 	return out, nil
 }
 
-var chunkColumns = []string{"file_id", "repository_id", "path", "language", "ext", "symbol", "kind",
-	"start_line", "end_line", "content", "content_hash", "embedding", "lex"}
-
-var stageChunkColumns = []string{"path", "language", "ext", "symbol", "kind",
-	"start_line", "end_line", "content", "content_hash", "embedding", "lex"}
+// The columns the writes copy. A chunk row starts with file_id and
+// repository_id, filled in by the writer; staging leaves them out.
+var (
+	chunkColumns      = []string{"file_id", "repository_id", "id", "path", "language", "ext", "symbol", "kind", "start_line", "end_line", "content", "content_hash", "embedding"}
+	stageChunkColumns = chunkColumns[2:]
+	termColumns       = []string{"repository_id", "id", "path", "language", "ext", "lex"}
+	stageTermColumns  = termColumns[1:]
+)
 
 // Write stores files with their chunks.
 func (l *load) Write(ctx context.Context, files []index.FileChunks) error {
@@ -361,17 +369,27 @@ func (l *load) Write(ctx context.Context, files []index.FileChunks) error {
 			return fmt.Errorf("write %s: %d vectors for %d chunks", f.File.Path, len(f.Vectors), len(f.Chunks))
 		}
 	}
-	rows := encodeChunks(files, l.vtype)
+	ids, err := allocateIDs(ctx, l.conn, l.schema, files)
+	if err != nil {
+		return err
+	}
+	rows, terms := encodeChunks(files, l.vtype, ids)
 	if l.direct {
 		err := pgx.BeginFunc(ctx, l.conn, func(tx pgx.Tx) error {
-			ids, err := insertFiles(ctx, tx, ident(l.schema, "files"), l.repoID, files)
+			fileIDs, err := insertFiles(ctx, tx, ident(l.schema, "files"), l.repoID, files)
 			if err != nil {
 				return err
 			}
 			for _, r := range rows {
-				r[0], r[1] = ids[r[2].(string)], l.repoID
+				r[0], r[1] = fileIDs[r[3].(string)], l.repoID
 			}
-			_, err = tx.CopyFrom(ctx, pgx.Identifier{l.schema, "chunks"}, chunkColumns, pgx.CopyFromRows(rows))
+			for _, r := range terms {
+				r[0] = l.repoID
+			}
+			if _, err = tx.CopyFrom(ctx, pgx.Identifier{l.schema, "chunks"}, chunkColumns, pgx.CopyFromRows(rows)); err != nil {
+				return err
+			}
+			_, err = tx.CopyFrom(ctx, pgx.Identifier{l.schema, "terms"}, termColumns, pgx.CopyFromRows(terms))
 			return err
 		})
 		if err != nil {
@@ -391,11 +409,37 @@ func (l *load) Write(ctx context.Context, files []index.FileChunks) error {
 	for i := range rows {
 		rows[i] = rows[i][2:]
 	}
+	for i := range terms {
+		terms[i] = terms[i][1:]
+	}
 	if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{"stage_chunks"}, stageChunkColumns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("stage chunks of %d files: %w", len(files), err)
 	}
+	if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{"stage_terms"}, stageTermColumns, pgx.CopyFromRows(terms)); err != nil {
+		return fmt.Errorf("stage terms of %d files: %w", len(files), err)
+	}
 	l.written += len(rows)
 	return nil
+}
+
+// allocateIDs draws an id from the chunk sequence for every chunk of files.
+func allocateIDs(ctx context.Context, conn *pgxpool.Conn, schema string, files []index.FileChunks) ([]int64, error) {
+	n := 0
+	for _, f := range files {
+		n += len(f.Chunks)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	rows, err := conn.Query(ctx, "SELECT nextval($1::regclass) FROM generate_series(1, $2)", ident(schema, "chunk_ids"), n)
+	if err != nil {
+		return nil, fmt.Errorf("allocate chunk ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("allocate chunk ids: %w", err)
+	}
+	return ids, nil
 }
 
 // insertFiles inserts file rows and returns their ids by path.
@@ -426,30 +470,32 @@ func insertFiles(ctx context.Context, tx pgx.Tx, table string, repoID int, files
 	return ids, rows.Err()
 }
 
-// encodeChunks turns files' chunks into COPY rows of chunkColumns, with
-// file_id and repository_id left for the caller.
-func encodeChunks(files []index.FileChunks, vtype string) [][]any {
-	n := 0
-	for _, f := range files {
-		n += len(f.Chunks)
-	}
-	rows := make([][]any, 0, n)
+// encodeChunks turns files' chunks into COPY rows of chunkColumns and of
+// termColumns, with ids, and file_id and repository_id left for the
+// caller.
+func encodeChunks(files []index.FileChunks, vtype string, ids []int64) (chunks, terms [][]any) {
+	chunks = make([][]any, 0, len(ids))
+	terms = make([][]any, 0, len(ids))
 	lx := newLexer()
+	i := 0
 	for _, f := range files {
 		ext := extension(f.File.Path)
-		for i, c := range f.Chunks {
+		for k, c := range f.Chunks {
 			var vec any
 			if vtype == "halfvec" {
-				vec = pgvector.NewHalfVector(f.Vectors[i])
+				vec = pgvector.NewHalfVector(f.Vectors[k])
 			} else {
-				vec = pgvector.NewVector(f.Vectors[i])
+				vec = pgvector.NewVector(f.Vectors[k])
 			}
 			content := cleanText(c.Content)
-			rows = append(rows, []any{nil, nil, f.File.Path, string(c.Language), ext, cleanText(c.Symbol), string(c.Kind),
-				c.StartLine, c.EndLine, content, c.Hash, vec, lx.vector(c.Symbol, content)})
+			lang := string(c.Language)
+			chunks = append(chunks, []any{nil, nil, ids[i], f.File.Path, lang, ext, cleanText(c.Symbol), string(c.Kind),
+				c.StartLine, c.EndLine, content, c.Hash, vec})
+			terms = append(terms, []any{nil, ids[i], f.File.Path, lang, ext, lx.vector(c.Symbol, content)})
+			i++
 		}
 	}
-	return rows
+	return chunks, terms
 }
 
 // extension is a path's extension, lowercased, without the dot: the
@@ -509,6 +555,10 @@ func (l *load) applyStaged(ctx context.Context, deleted []string) error {
 	remove := append(append([]string(nil), deleted...), l.staged...)
 	return pgx.BeginFunc(ctx, l.conn, func(tx pgx.Tx) error {
 		if len(remove) > 0 {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+ident(l.schema, "terms")+" WHERE id IN (SELECT c.id FROM "+chunks+" c JOIN "+files+
+				" f ON f.id = c.file_id WHERE f.repository_id = $1 AND f.path = ANY($2))", l.repoID, remove); err != nil {
+				return fmt.Errorf("delete terms: %w", err)
+			}
 			if _, err := tx.Exec(ctx, "DELETE FROM "+chunks+" WHERE file_id IN (SELECT id FROM "+files+
 				" WHERE repository_id = $1 AND path = ANY($2))", l.repoID, remove); err != nil {
 				return fmt.Errorf("delete chunks: %w", err)
@@ -526,6 +576,10 @@ func (l *load) applyStaged(ctx context.Context, deleted []string) error {
 				"SELECT f.id, $1, s."+strings.Join(stageChunkColumns, ", s.")+" FROM pg_temp.stage_chunks s JOIN "+files+
 				" f ON f.repository_id = $1 AND f.path = s.path", l.repoID); err != nil {
 				return fmt.Errorf("insert chunks: %w", err)
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO "+ident(l.schema, "terms")+" (repository_id, "+strings.Join(stageTermColumns, ", ")+") "+
+				"SELECT $1, "+strings.Join(stageTermColumns, ", ")+" FROM pg_temp.stage_terms", l.repoID); err != nil {
+				return fmt.Errorf("insert terms: %w", err)
 			}
 		}
 		return l.updateRepository(ctx, tx)
@@ -585,7 +639,7 @@ func (l *load) finish(ctx context.Context) error {
 		builds = append(builds, ivfBuild(l.schema, l.vtype, l.ivfLists, replace))
 	}
 	if l.bulk {
-		for _, name := range []string{"chunks_lex", "chunks_hash", "chunks_repo_path", "chunks_file"} {
+		for _, name := range []string{"terms_lex", "chunks_hash", "chunks_repo_path", "chunks_file"} {
 			builds = append(builds, chunkIndexes(l.schema)[name])
 		}
 	}
@@ -610,7 +664,7 @@ func (l *load) finish(ctx context.Context) error {
 	// Statistics: after a bulk load always, otherwise when the job wrote a
 	// tenth of the rows or more (autovacuum takes care of the rest).
 	if l.bulk || l.rebuild || int64(l.written)*10 >= rows {
-		if _, err := l.conn.Exec(ctx, "ANALYZE "+ident(l.schema, "chunks")+", "+ident(l.schema, "files")); err != nil {
+		if _, err := l.conn.Exec(ctx, "ANALYZE "+ident(l.schema, "chunks")+", "+ident(l.schema, "terms")+", "+ident(l.schema, "files")); err != nil {
 			return fmt.Errorf("analyze: %w", err)
 		}
 	}
@@ -703,6 +757,7 @@ func (l *load) discard(ctx context.Context) error {
 		// A first index of the repository: remove what was written.
 		err = pgx.BeginFunc(ctx, l.conn, func(tx pgx.Tx) error {
 			for _, q := range []string{
+				"DELETE FROM " + ident(l.schema, "terms") + " WHERE repository_id = $1",
 				"DELETE FROM " + ident(l.schema, "chunks") + " WHERE repository_id = $1",
 				"DELETE FROM " + ident(l.schema, "files") + " WHERE repository_id = $1",
 				"DELETE FROM " + ident(l.schema, "repositories") + " WHERE id = $1",
@@ -735,7 +790,7 @@ func (l *load) release(ctx context.Context) {
 	}
 	clean := true
 	if l.staging {
-		if _, err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_chunks"); err != nil {
+		if _, err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_chunks, pg_temp.stage_terms"); err != nil {
 			clean = false
 		}
 	}

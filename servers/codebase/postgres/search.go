@@ -93,15 +93,23 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 			// One ts_rank per lexeme, weighted by its rarity, written out
 			// rather than summed over a subquery: a subplan per candidate
 			// row costs more than the ranks themselves.
+			// Values are parameters, so that the statement's text depends on
+			// the number of lexemes and the filters only, and its prepared
+			// form is reused.
 			var score []string
+			rw := arg(s.cfg.RankWeights)
 			for i, t := range lp.terms {
-				score = append(score, fmt.Sprintf("%g * ts_rank(%s::float4[], c.lex, %s::tsquery, %d)",
-					lp.weights[i], arg(s.cfg.RankWeights), arg(quoteLexeme(t)), s.cfg.RankNormalization))
+				score = append(score, fmt.Sprintf("%s::float8 * ts_rank(%s::float4[], c.lex, %s::tsquery, %d)",
+					arg(lp.weights[i]), rw, arg(quoteLexeme(t)), s.cfg.RankNormalization))
 			}
+			// The candidates are bounded: estimates from the statistics
+			// miss words that go together, and the ranks cost a few
+			// microseconds a row.
 			lexicalCTE = fmt.Sprintf(`l AS (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS r FROM (
-					SELECT c.id, %[1]s AS score
-					FROM %[2]s c WHERE c.lex @@ %[3]s::tsquery%[4]s ORDER BY score DESC, c.id LIMIT %[5]d) y)`,
-				strings.Join(score, " + "), chunks, arg(lp.candidates), where, lk)
+					SELECT c.id, %[1]s AS score FROM (
+						SELECT c.id, c.lex FROM %[2]s c WHERE c.lex @@ %[3]s::tsquery%[4]s LIMIT %[6]d) c
+					ORDER BY score DESC, c.id LIMIT %[5]d) y)`,
+				strings.Join(score, " + "), ident(p.Schema, "terms"), arg(lp.candidates), where, lk, 2*s.cfg.LexicalCandidates)
 		}
 		vectorCTE := "v AS (SELECT NULL::bigint AS id, NULL::bigint AS r WHERE false)"
 		if useVector {
@@ -144,18 +152,27 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 
 		s.cfg.Logger.Debug("search", "project", p.Name, "sql", sql)
 		batch := &pgx.Batch{}
-		// Settings local to the batch's implicit transaction: a custom plan
-		// for each search (a generic plan cannot know how selective a
-		// tsquery is), and the IVFFlat probes for the project's lists,
-		// iterating over more lists when filters could leave too few.
-		batch.Queue("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+		// Settings local to the batch's implicit transaction, in one
+		// statement: no parallel workers (a search is small, and starting
+		// workers costs more than it saves when searches run side by
+		// side); the IVFFlat probes for the project's lists, iterating over
+		// more lists when filters could leave too few. (The search's text
+		// depends on the number of lexemes and the filters only, so its
+		// prepared form and plan are reused.)
+		probes, iterative := "1", "off"
 		if p.IVFLists > 0 && useVector {
-			probes := max(1, p.IVFLists/s.cfg.ProbeDivisor)
-			batch.Queue("SELECT set_config('ivfflat.probes', $1, true)", strconv.Itoa(probes))
+			probes = strconv.Itoa(max(1, p.IVFLists/s.cfg.ProbeDivisor))
 			if len(filters) > 0 {
-				batch.Queue("SELECT set_config('ivfflat.iterative_scan', 'relaxed_order', true)")
+				iterative = "relaxed_order"
 			}
 		}
+		settings := "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('ivfflat.probes', $1, true)"
+		sargs := []any{probes}
+		if s.iterativeScan(ctx, conn) {
+			settings += ", set_config('ivfflat.iterative_scan', $2, true)"
+			sargs = append(sargs, iterative)
+		}
+		batch.Queue(settings, sargs...)
 		var scanErr error
 		batch.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -184,6 +201,28 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 		return nil, fmt.Errorf("search %s: %w", p.Name, err)
 	}
 	return hits, nil
+}
+
+// iterativeScan reports whether pgvector has iterative index scans
+// (0.8.0 and later), once.
+func (s *Store) iterativeScan(ctx context.Context, conn *pgxpool.Conn) bool {
+	s.mu.Lock()
+	known, ok := s.iterative, s.iterativeKnown
+	s.mu.Unlock()
+	if ok {
+		return known
+	}
+	var v string
+	if err := conn.QueryRow(ctx, "SELECT extversion FROM pg_extension WHERE extname = 'vector'").Scan(&v); err != nil {
+		return false
+	}
+	var major, minor int
+	_, _ = fmt.Sscanf(v, "%d.%d", &major, &minor)
+	known = major > 0 || minor >= 8
+	s.mu.Lock()
+	s.iterative, s.iterativeKnown = known, true
+	s.mu.Unlock()
+	return known
 }
 
 // repositoryID returns the id of a project's repository by name or root,

@@ -21,10 +21,10 @@ const (
 	DefaultMaintenanceWorkMem = "512MB"
 	DefaultVectorIndexMinRows = 20_000
 	DefaultRowsPerList        = 1000
-	DefaultProbeDivisor       = 10
+	DefaultProbeDivisor       = 30
 	DefaultBulkMinFiles       = 500
 	DefaultCandidates         = 50
-	DefaultLexicalCandidates  = 500
+	DefaultLexicalCandidates  = 250
 	DefaultRRFK               = 60
 	DefaultSnippetBytes       = 2000
 	DefaultRankWeights        = "{0.1, 0.2, 0.4, 0.3}"
@@ -46,7 +46,10 @@ type Config struct {
 	// pgvector's advice up to a million rows).
 	RowsPerList int
 	// ProbeDivisor sets ivfflat.probes: lists / ProbeDivisor, at least 1
-	// (default 10).
+	// (default 30). A hybrid search ranks the lexical candidates by exact
+	// distance as well, which makes up for what few probes miss: on the
+	// eval corpus, hybrid MRR@10 is the same with lists/10 and lists/30
+	// probes, at two thirds of the cost (vector-only ranking drops).
 	ProbeDivisor int
 	// BulkMinFiles: a first index of at least this many files, and at least
 	// as many as the project holds, is a bulk load (default 500): the
@@ -55,13 +58,14 @@ type Config struct {
 	// Candidates is how many chunks each ranking of a hybrid search
 	// contributes to the fusion (default 50, or twice the limit).
 	Candidates int
-	// LexicalCandidates bounds the chunks a lexical search scores (default
-	// 500): the query's rarest lexemes select them (see the package
-	// documentation). Fewer candidates rank better as well as faster on the
+	// LexicalCandidates is how many chunks the rarest lexemes of a lexical
+	// search may select (default 250; twice that is a hard bound on the
+	// rows scored, for words that go together more than the statistics
+	// say): see the package documentation. Fewer candidates rank better as well as faster on the
 	// eval corpus: a chunk must hold a rare word of the query to rank.
 	LexicalCandidates int
 	// HybridLexicalDepth is how many lexical hits a hybrid search ranks
-	// (default 200): all of them count in the fusion, and are ranked by
+	// (default 100): all of them count in the fusion, and are ranked by
 	// vector distance too.
 	HybridLexicalDepth int
 	// RRFK is the k of reciprocal rank fusion, 1/(k+rank) (default 60).
@@ -114,7 +118,7 @@ func (c Config) WithDefaults() Config {
 		c.LexicalCandidates = DefaultLexicalCandidates
 	}
 	if c.HybridLexicalDepth == 0 {
-		c.HybridLexicalDepth = 200
+		c.HybridLexicalDepth = 100
 	}
 	if c.RRFK == 0 {
 		c.RRFK = DefaultRRFK
@@ -148,6 +152,8 @@ type Store struct {
 	mu       sync.Mutex
 	projects map[string]projectMeta // by name
 	stats    map[string]*lexStats   // by schema
+
+	iterative, iterativeKnown bool // pgvector has iterative index scans
 }
 
 var _ index.Store = (*Store)(nil)

@@ -269,6 +269,9 @@ func BenchmarkSearchConcurrent(b *testing.B) {
 	for i := range sessions {
 		sessions[i] = e.session(b)
 	}
+	if d, err := time.ParseDuration(os.Getenv("PERFGATE_SETTLE")); err == nil {
+		time.Sleep(d) // let autovacuum pass over the fresh tables
+	}
 	for _, q := range benchQueries { // warm the caches and the statistics
 		s.search(map[string]any{"query": q})
 	}
@@ -278,6 +281,7 @@ func BenchmarkSearchConcurrent(b *testing.B) {
 	}
 	var next sync.Mutex
 	calls := 0
+	self0, pg0 := cpuSeconds(b, e)
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
@@ -304,6 +308,7 @@ func BenchmarkSearchConcurrent(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	self1, pg1 := cpuSeconds(b, e)
 	h := hists[0]
 	for _, o := range hists[1:] {
 		h.Merge(o)
@@ -313,5 +318,7 @@ func BenchmarkSearchConcurrent(b *testing.B) {
 	b.ReportMetric(us(95), "p95-ns/op")
 	b.ReportMetric(us(99), "p99-ns/op")
 	b.ReportMetric(float64(h.TotalCount())/elapsed.Seconds(), "req/s")
+	b.ReportMetric((self1-self0)*1e3/float64(h.TotalCount()), "go-cpu-ms/req")
+	b.ReportMetric((pg1-pg0)*1e3/float64(h.TotalCount()), "pg-cpu-ms/req")
 	b.Logf("%d calls on %d cores: p50 %.1fms p95 %.1fms p99 %.1fms", h.TotalCount(), runtime.NumCPU(), us(50)/1e6, us(95)/1e6, us(99)/1e6)
 }
