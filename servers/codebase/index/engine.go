@@ -157,7 +157,47 @@ func New(store Store, emb codebase.Embedder, cfg Config) (*Engine, error) {
 	for range cfg.Workers {
 		e.wg.Go(e.worker)
 	}
+	e.wg.Go(e.heartbeatQueued)
 	return e, nil
+}
+
+// heartbeatQueued keeps the queued jobs of this engine alive in the store
+// while they wait for a worker, so that another server's Recover does not
+// take them for the jobs of a stopped server. (Running jobs are saved by
+// their own watch.)
+func (e *Engine) heartbeatQueued() {
+	tick := time.NewTicker(e.cfg.HeartbeatInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-tick.C:
+		}
+		e.mu.Lock()
+		var queued []*run
+		for _, rn := range e.runs {
+			if rn.snapshot().State == JobQueued {
+				queued = append(queued, rn)
+			}
+		}
+		e.mu.Unlock()
+		for _, rn := range queued {
+			j := rn.snapshot()
+			if j.State != JobQueued {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), e.cfg.HeartbeatInterval)
+			cancelled, err := e.store.SaveJob(ctx, &j)
+			cancel()
+			if err != nil {
+				e.log.Warn("save queued job", "job_id", j.ID, "error", err)
+			}
+			if cancelled {
+				rn.cancel(errCancelled)
+			}
+		}
+	}
 }
 
 // Embedder is the engine's embedder.

@@ -32,7 +32,10 @@ func (s *Store) CreateJob(ctx context.Context, j *index.Job) error {
 }
 
 // SaveJob stores a job's state, counts, timings, error and warnings, and
-// its heartbeat, and reports whether its cancellation was requested.
+// its heartbeat, and reports whether its cancellation was requested. A job
+// in a final state is not changed any more, and a running one is not put
+// back to queued: saves of one job from several goroutines may land out of
+// order.
 func (s *Store) SaveJob(ctx context.Context, j *index.Job) (bool, error) {
 	counts, timings, warnings, err := jobJSON(j)
 	if err != nil {
@@ -42,10 +45,11 @@ func (s *Store) SaveJob(ctx context.Context, j *index.Job) (bool, error) {
 	err = s.db.Do(ctx, func(conn *pgxpool.Conn) error {
 		err := conn.QueryRow(ctx, `UPDATE codebase.jobs SET state = $2, counts = $3, timings = $4, warnings = $5, error = $6,
 				started_at = $7, finished_at = $8, heartbeat_at = now()
-			WHERE id = $1 RETURNING cancel_requested, heartbeat_at`,
+			WHERE id = $1 AND state NOT IN ('succeeded', 'failed', 'cancelled') AND NOT ($2 = 'queued' AND state <> 'queued')
+			RETURNING cancel_requested, heartbeat_at`,
 			j.ID, string(j.State), counts, timings, warnings, j.Error, nullTime(j.StartedAt), nullTime(j.FinishedAt)).Scan(&cancel, &j.HeartbeatAt)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("save job %s: %w", j.ID, index.ErrJobNotFound)
+			return nil // finished already, or saved later than this
 		}
 		if err != nil {
 			return fmt.Errorf("save job %s: %w", j.ID, err)
