@@ -104,12 +104,13 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 			}
 			// The candidates are bounded: estimates from the statistics
 			// miss words that go together, and the ranks cost a few
-			// microseconds a row.
+			// microseconds a row, a search's largest cost but for this
+			// bound.
 			lexicalCTE = fmt.Sprintf(`l AS (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS r FROM (
 					SELECT c.id, %[1]s AS score FROM (
 						SELECT c.id, c.lex FROM %[2]s c WHERE c.lex @@ %[3]s::tsquery%[4]s LIMIT %[6]d) c
 					ORDER BY score DESC, c.id LIMIT %[5]d) y)`,
-				strings.Join(score, " + "), ident(p.Schema, "terms"), arg(lp.candidates), where, lk, 2*s.cfg.LexicalCandidates)
+				strings.Join(score, " + "), ident(p.Schema, "terms"), arg(lp.candidates), where, lk, s.cfg.LexicalCandidates)
 		}
 		vectorCTE := "v AS (SELECT NULL::bigint AS id, NULL::bigint AS r WHERE false)"
 		if useVector {
@@ -161,7 +162,7 @@ func (s *Store) search(ctx context.Context, p projectMeta, q index.Query) ([]ind
 		// prepared form and plan are reused.)
 		probes, iterative := "1", "off"
 		if p.IVFLists > 0 && useVector {
-			probes = strconv.Itoa(max(1, p.IVFLists/s.cfg.ProbeDivisor))
+			probes = strconv.Itoa(min(p.IVFLists, max(2, p.IVFLists/s.cfg.ProbeDivisor)))
 			if len(filters) > 0 {
 				iterative = "relaxed_order"
 			}

@@ -322,3 +322,18 @@ func BenchmarkSearchConcurrent(b *testing.B) {
 	b.ReportMetric((pg1-pg0)*1e3/float64(h.TotalCount()), "pg-cpu-ms/req")
 	b.Logf("%d calls on %d cores: p50 %.1fms p95 %.1fms p99 %.1fms", h.TotalCount(), runtime.NumCPU(), us(50)/1e6, us(95)/1e6, us(99)/1e6)
 }
+
+// BenchmarkPreviewRepository previews the fixture repository through
+// preview_repository (target: under a second for 10,000 files).
+func BenchmarkPreviewRepository(b *testing.B) {
+	n := fixtureFiles(b)
+	repo := fixtureRepo(b, n)
+	e := start(b, cbserver.Options{Roots: []string{repo}}, "")
+	s := e.session(b)
+	for b.Loop() {
+		out := s.ok("preview_repository", map[string]any{"path": repo})
+		if int(out["files"].(float64)) != n {
+			b.Fatalf("preview: %v files, want %d", out["files"], n)
+		}
+	}
+}
