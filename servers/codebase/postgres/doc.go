@@ -64,8 +64,9 @@
 // lists = rows/1000 (pgvector's advice). halfvec halves the table and the
 // index against vector, is as fast to scan here, and indexes up to 4,000
 // dimensions (vector: 2,000). The index is built once a project holds
-// 20,000 chunks (below, an exact scan costs about as much), rebuilt when
-// the project has doubled or halved since, and dropped below the minimum.
+// 5,000 chunks (an exact scan costs about 0.5 µs a chunk; the index, with
+// 2 probes of lists of 1,000, about 2,000 distances), rebuilt when the
+// project has doubled or halved since, and dropped below the minimum.
 //
 // IVFFlat's recall is poor for queries written in words: hashed or learnt,
 // a question does not sit near the chunks' clusters the way a chunk does.

@@ -19,7 +19,7 @@ import (
 // Defaults for Config's zero fields.
 const (
 	DefaultMaintenanceWorkMem = "512MB"
-	DefaultVectorIndexMinRows = 20_000
+	DefaultVectorIndexMinRows = 5_000
 	DefaultRowsPerList        = 1000
 	DefaultProbeDivisor       = 60
 	DefaultBulkMinFiles       = 500
@@ -40,7 +40,8 @@ type Config struct {
 	// a bulk load (default 2, one per core of the machine measured).
 	BuildConnections int
 	// VectorIndexMinRows is the chunk count from which a project gets an
-	// IVFFlat index (default 20,000); below it an exact scan is as fast.
+	// IVFFlat index (default 5,000): an exact scan costs about 0.5 µs a
+	// chunk (8 ms at 17,000), the index about 2,000 distances a search.
 	VectorIndexMinRows int
 	// RowsPerList sets the IVFFlat lists: rows / RowsPerList (default 1000,
 	// pgvector's advice up to a million rows).
@@ -271,3 +272,6 @@ func (s *Store) withProject(ctx context.Context, name string, fn func(p projectM
 	}
 	return fn(p)
 }
+
+// DB is the store's database.
+func (s *Store) DB() *pgdb.DB { return s.db }
