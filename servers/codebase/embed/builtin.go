@@ -196,12 +196,12 @@ func (f *features) add(kind byte, b []byte) {
 // collect finds the features of a text.
 func (b *Builtin) collect(f *features, text string) {
 	for i := 0; i < len(text); {
-		if !isWordByte(text[i]) {
+		if !codebase.IsWordByte(text[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(text) && isWordByte(text[j]) {
+		for j < len(text) && codebase.IsWordByte(text[j]) {
 			j++
 		}
 		b.identifier(f, text[i:j])
@@ -214,20 +214,20 @@ func (b *Builtin) identifier(f *features, id string) {
 	whole := f.whole[:0]
 	for i := 0; i < len(id); i++ {
 		if id[i] != '_' {
-			whole = append(whole, lower(id[i]))
+			whole = append(whole, codebase.Lower(id[i]))
 		}
 	}
 	f.whole = whole
 	if len(whole) < 2 || stopwords[string(whole)] {
 		return
 	}
-	f.spans = splitIdentifier(id, f.spans[:0])
+	f.spans = codebase.SplitIdentifier(id, f.spans[:0])
 	for k := 0; k+1 < len(f.spans); k += 2 {
 		w := id[f.spans[k]:f.spans[k+1]]
 		// The word between boundary marks, lowercased: "<parse>".
 		g := append(f.word[:0], '<')
 		for i := 0; i < len(w); i++ {
-			g = append(g, lower(w[i]))
+			g = append(g, codebase.Lower(w[i]))
 		}
 		g = append(g, '>')
 		f.word = g
@@ -242,7 +242,7 @@ func (b *Builtin) identifier(f *features, id string) {
 			}
 		}
 		f.stem = append(f.stem[:0], lw...)
-		f.add(kindWord, stem(f.stem))
+		f.add(kindWord, codebase.Stem(f.stem))
 	}
 	if len(f.spans) > 2 {
 		f.add(kindWhole, whole)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/perfgate/perfgate/servers/codebase"
 )
 
 // The lexical side of the index: chunks and queries are cut into the same
@@ -120,12 +122,12 @@ func eachLexeme(text string, f func([]byte)) {
 	var buf []byte
 	var spans []int
 	for i := 0; i < len(text); {
-		if !isWordByte(text[i]) {
+		if !codebase.IsWordByte(text[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(text) && isWordByte(text[j]) {
+		for j < len(text) && codebase.IsWordByte(text[j]) {
 			j++
 		}
 		id := text[i:j]
@@ -133,7 +135,7 @@ func eachLexeme(text string, f func([]byte)) {
 		if len(id) > 4*maxLexemeBytes {
 			continue // base64, a hash, a minified line: not words
 		}
-		spans = splitIdentifier(id, spans[:0])
+		spans = codebase.SplitIdentifier(id, spans[:0])
 		if len(spans) > 2 {
 			buf = buf[:0]
 			for k := 0; k < len(id); k++ {
@@ -150,7 +152,7 @@ func eachLexeme(text string, f func([]byte)) {
 			if len(buf) < 2 || len(buf) > maxLexemeBytes || isNumber(buf) || stopwords[string(buf)] {
 				continue
 			}
-			f(stem(buf))
+			f(codebase.Stem(buf))
 		}
 	}
 }
@@ -167,16 +169,6 @@ func isNumber(w []byte) bool {
 	return true
 }
 
-// isWordByte reports bytes that belong to identifiers and words: ASCII
-// letters, digits, underscore, and any byte of a multi-byte UTF-8 character.
-func isWordByte(c byte) bool {
-	return c == '_' || c >= 0x80 || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
-}
-
-func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
-func isLower(c byte) bool { return 'a' <= c && c <= 'z' || c >= 0x80 }
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
 // lowerWord lowercases a word in place when it is ASCII, and with Unicode
 // rules otherwise.
 func lowerWord(b []byte) []byte {
@@ -186,71 +178,12 @@ func lowerWord(b []byte) []byte {
 			ascii = false
 			break
 		}
-		b[i] = lower(c)
+		b[i] = codebase.Lower(c)
 	}
 	if ascii {
 		return b
 	}
 	return bytes.ToLower(b)
-}
-
-func lower(c byte) byte {
-	if isUpper(c) {
-		return c + ('a' - 'A')
-	}
-	return c
-}
-
-// splitIdentifier appends to spans the start and end of each word of an
-// identifier: "parseHTTPRequest2" gives "parse", "HTTP", "Request", "2".
-func splitIdentifier(id string, spans []int) []int {
-	start := -1
-	for i := 0; i <= len(id); i++ {
-		boundary := i == len(id) || id[i] == '_'
-		if !boundary && start >= 0 {
-			prev, c := id[i-1], id[i]
-			switch {
-			case isLower(prev) && isUpper(c):
-				boundary = true
-			case isUpper(prev) && isUpper(c) && i+1 < len(id) && isLower(id[i+1]) && id[i+1] < 0x80:
-				boundary = true
-			case isDigit(prev) != isDigit(c):
-				boundary = true
-			}
-		}
-		if boundary {
-			if start >= 0 {
-				spans = append(spans, start, i)
-				start = -1
-			}
-			if i < len(id) && id[i] != '_' {
-				start = i
-			}
-			continue
-		}
-		if start < 0 {
-			start = i
-		}
-	}
-	return spans
-}
-
-// stem strips a few English suffixes so that "parse", "parses", "parsed"
-// and "parsing" meet. It works in place and keeps at least three bytes.
-func stem(w []byte) []byte {
-	for _, r := range [...][2]string{
-		{"ations", "at"}, {"ation", "at"}, {"ings", ""}, {"ing", ""}, {"ies", "y"}, {"ied", "y"},
-		{"ers", ""}, {"er", ""}, {"ed", ""}, {"es", ""}, {"s", ""}, {"e", ""},
-	} {
-		suf := r[0]
-		if len(w) >= len(suf)+3 && string(w[len(w)-len(suf):]) == suf {
-			if suf == "s" && w[len(w)-2] == 's' {
-				return w
-			}
-			return append(w[:len(w)-len(suf)], r[1]...)
-		}
-	}
-	return w
 }
 
 // stopwords are too common in code and prose to tell chunks apart.
