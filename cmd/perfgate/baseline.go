@@ -15,7 +15,8 @@ import (
 
 const baselineUsage = `usage: perfgate baseline update [--from DIR] [--config perfgate.yml] [--profile P]
 
-update writes baselines/<suite>.txt for every benchmark suite. With --from,
+update writes baselines/<suite>.txt for every benchmark suite (with --profile P,
+baselines/P/<suite>.txt: a profile's results have baselines of their own). With --from,
 it takes the results of a previous run in DIR (e.g. perfgate-out after
 perfgate dry-run); without it, it provisions Postgres and runs the suites
 first. Commit the files: they are what later runs are compared with.

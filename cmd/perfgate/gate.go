@@ -195,7 +195,7 @@ func loadGate(f gateFlags) (*gateRun, error) {
 	if g.out, err = filepath.Abs(f.out); err != nil {
 		return nil, usageError("--out: %w", err)
 	}
-	g.baselines = config.BaselineDir(f.config, cfg)
+	g.baselines = config.BaselineDir(f.config, cfg, f.profile)
 	return g, nil
 }
 

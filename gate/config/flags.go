@@ -10,11 +10,18 @@ import (
 
 // BaselineDir returns the baselines directory of c, which perfgate.yml
 // gives relative to itself, as a path usable from the current directory.
-func BaselineDir(configPath string, c *gate.Config) string {
-	if filepath.IsAbs(c.Baselines) {
-		return c.Baselines
+// A named profile has baselines of its own in a subdirectory named after
+// it (baselines/quick/): its suites run at other sizes, so their results
+// are not comparable with the default profile's.
+func BaselineDir(configPath string, c *gate.Config, profile string) string {
+	dir := c.Baselines
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(configPath), dir)
 	}
-	return filepath.Join(filepath.Dir(configPath), c.Baselines)
+	if profile != "" {
+		dir = filepath.Join(dir, profile)
+	}
+	return dir
 }
 
 // ParseFailOn parses a list of findings as a command-line flag or an

@@ -47,11 +47,14 @@ func TestParseCommentMode(t *testing.T) {
 func TestBaselineDir(t *testing.T) {
 	t.Parallel()
 	c := &gate.Config{Baselines: "baselines"}
-	if got := config.BaselineDir(filepath.Join("repo", "perfgate.yml"), c); got != filepath.Join("repo", "baselines") {
+	if got := config.BaselineDir(filepath.Join("repo", "perfgate.yml"), c, ""); got != filepath.Join("repo", "baselines") {
 		t.Errorf("BaselineDir = %q", got)
 	}
 	c.Baselines = "/abs/b"
-	if got := config.BaselineDir("perfgate.yml", c); got != "/abs/b" {
+	if got := config.BaselineDir("perfgate.yml", c, ""); got != "/abs/b" {
 		t.Errorf("BaselineDir = %q", got)
+	}
+	if got := config.BaselineDir("perfgate.yml", c, "quick"); got != filepath.Join("/abs/b", "quick") {
+		t.Errorf("BaselineDir(profile quick) = %q", got)
 	}
 }
