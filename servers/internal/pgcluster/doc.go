@@ -17,5 +17,7 @@
 //		// calls fail with a retryable error...
 //		c.Start(t)
 //		// ...and succeed again.
+//		c.Kill(t) // kill -9 of the postmaster, as a crash
+//		c.Start(t) // crash recovery
 //	}
 package pgcluster

@@ -141,6 +141,63 @@ func (c *Cluster) Stop(t testing.TB) {
 	}
 }
 
+// Kill sends SIGKILL to the postmaster alone, as a crash would, and waits
+// until it and every server process it had started have exited: the
+// backends notice their postmaster's death and exit on their own, and Start
+// cannot run a new postmaster while any of them still holds the shared
+// memory. Start then runs crash recovery from the write-ahead log.
+func (c *Cluster) Kill(t testing.TB) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cmd == nil {
+		t.Fatal("pgcluster: Kill: not running")
+	}
+	pgid := c.cmd.Process.Pid // the postmaster leads its process group (Setpgid)
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("pgcluster: Kill: %v", err)
+	}
+	<-c.done
+	c.cmd, c.done = nil, nil
+	deadline := time.Now().Add(30 * time.Second)
+	for groupAlive(pgid) {
+		if time.Now().After(deadline) {
+			// A backend that outlives its postmaster this long is stuck:
+			// end it, as an operator would, rather than fail the test.
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			deadline = time.Now().Add(30 * time.Second)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// groupAlive reports whether a process of group pgid is still running. It
+// reads /proc rather than probing with kill(2), because the backends are
+// orphans whose reaper may leave them as zombies, which no longer hold
+// anything but still answer signals.
+func groupAlive(pgid int) bool {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // it exited meanwhile
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		if g, err := strconv.Atoi(f[2]); err == nil && g == pgid {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Cluster) stop(sig syscall.Signal) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
