@@ -13,7 +13,7 @@ import (
 	suiterun "github.com/perfgate/perfgate/gate/run"
 )
 
-const baselineUsage = `usage: perfgate baseline update [--from DIR] [--config perfgate.yml] [--profile P]
+const baselineUsage = `usage: perfgate baseline update [--from DIR] [--config perfgate.yml] [--profile P] [--suite NAMES]
 
 update writes baselines/<suite>.txt for every benchmark suite (with --profile P,
 baselines/P/<suite>.txt: a profile's results have baselines of their own). With --from,
@@ -35,6 +35,7 @@ func baselineVerb(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.out, "out", "perfgate-out", "output directory of the run made when --from is not given")
 	fs.StringVar(&f.profile, "profile", "", "run each suite's named `profile`")
 	fs.StringVar(&f.postgres, "postgres", "", "override the Postgres provider: auto, url, docker, local or none")
+	fs.StringVar(&f.suites, "suite", "", "update only these suites' baselines: a comma list of `NAMES`")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type gateFlags struct {
 	postgres string
 	comment  string
 	failOn   string
+	suites   string
 }
 
 func (f *gateFlags) register(fs *flag.FlagSet) {
@@ -56,6 +58,7 @@ func (f *gateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.postgres, "postgres", "", "override the Postgres provider: auto, url, docker, local or none")
 	fs.StringVar(&f.comment, "comment", "", "override the comment mode: always, changed, alert or never")
 	fs.StringVar(&f.failOn, "fail-on", "", "override what fails the job: a comma list of regression, target, test")
+	fs.StringVar(&f.suites, "suite", "", "run only these suites of the configuration: a comma list of `NAMES`")
 }
 
 // runGateVerb is `perfgate run`: in GitHub Actions it reads the action's
@@ -187,6 +190,11 @@ func loadGate(f gateFlags) (*gateRun, error) {
 			cfg.Postgres = f.postgres
 		default:
 			return nil, usageError("--postgres %q: want auto, url, docker, local or none", f.postgres)
+		}
+	}
+	if f.suites != "" {
+		if cfg.Suites, err = selectSuites(cfg.Suites, f.suites); err != nil {
+			return nil, usageError("--suite: %w", err)
 		}
 	}
 	if g.root, err = filepath.Abs(filepath.Dir(f.config)); err != nil {
@@ -389,3 +397,35 @@ func runURL(getenv func(string) string) string {
 
 // joinReasons lists a report's reasons for failing.
 func joinReasons(reasons []string) string { return strings.Join(reasons, ", ") }
+
+// selectSuites returns the suites named in list (comma separated), in the
+// configuration's order.
+func selectSuites(suites []gate.Suite, list string) ([]gate.Suite, error) {
+	want := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			want[strings.ToLower(name)] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil, fmt.Errorf("no suite named in %q", list)
+	}
+	var picked []gate.Suite
+	known := make([]string, 0, len(suites))
+	for _, s := range suites {
+		known = append(known, s.Name)
+		if want[strings.ToLower(s.Name)] {
+			picked = append(picked, s)
+			delete(want, strings.ToLower(s.Name))
+		}
+	}
+	if len(want) > 0 {
+		unknown := make([]string, 0, len(want))
+		for name := range want {
+			unknown = append(unknown, name)
+		}
+		slices.Sort(unknown)
+		return nil, fmt.Errorf("no suite named %s in the configuration; it has %s", strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return picked, nil
+}

@@ -142,6 +142,7 @@ func TestGateErrors(t *testing.T) {
 	malformed := write("malformed.yml", "suites:\n  - name: a\n    run: echo\n    coutn: 3\n")
 	crash := write("crash.yml", "postgres: none\nsuites:\n  - name: crashy\n    run: echo about to fail; exit 7\n")
 	missing := write("missing.yml", "postgres: none\nsuites:\n  - name: nosuch\n    run: no-such-command-perfgate\n")
+	two := write("two.yml", "postgres: none\nsuites:\n  - name: crashy\n    run: exit 7\n  - name: fine\n    run: echo 'BenchmarkFine 1 5 ns/op'\n")
 	tests := []struct {
 		name string
 		args []string
@@ -154,6 +155,9 @@ func TestGateErrors(t *testing.T) {
 		{"unknown profile", []string{"dry-run", "--config", crash, "--profile", "quick"}, exitUsage, "quick"},
 		{"suite crashes", []string{"dry-run", "--config", crash, "--out", filepath.Join(dir, "o1")}, exitInfra, "crashy"},
 		{"command missing", []string{"dry-run", "--config", missing, "--out", filepath.Join(dir, "o2")}, exitInfra, "nosuch"},
+		{"unknown suite", []string{"dry-run", "--config", two, "--suite", "fine,nope"}, exitUsage, "no suite named nope in the configuration; it has crashy, fine"},
+		{"only the suite selected runs", []string{"dry-run", "--config", two, "--suite", "FINE", "--out", filepath.Join(dir, "o3")}, exitOK, "fine"},
+		{"the other one crashes", []string{"dry-run", "--config", two, "--out", filepath.Join(dir, "o4")}, exitInfra, "crashy"},
 		{"compare one file", []string{"compare", "a.txt"}, exitUsage, "want two files"},
 		{"compare missing file", []string{"compare", filepath.Join(dir, "x"), filepath.Join(dir, "y")}, exitUsage, "compare"},
 		{"compare bad format", []string{"compare", "--format", "xml", "../../testdata/bench/noise-old.txt", "../../testdata/bench/noise-new.txt"}, exitUsage, "--format"},
