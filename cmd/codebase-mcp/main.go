@@ -3,6 +3,7 @@
 //
 //	codebase-mcp --db-url "$DATABASE_URL" --root ~/src                      # stdio
 //	codebase-mcp --transport http --addr 127.0.0.1:8731 --root ~/src        # streamable HTTP at /mcp
+//	codebase-mcp index --db-url "$DATABASE_URL" [--project P] [--force] PATH  # index once, synchronously
 //	codebase-mcp eval --db-url "$DATABASE_URL" [--corpus DIR] [--limit N]   # search quality
 //
 // --root (repeatable; default the working directory) bounds the directories
@@ -12,9 +13,16 @@
 // variable: CODEBASE_MCP_<FLAG>, e.g. CODEBASE_MCP_ROOT (several separated by
 // the OS path list separator); --db-url also reads DATABASE_URL.
 //
-// Exit codes: 0 after a clean shutdown, 2 for a bad flag or setting, 3 when
-// the address is taken or, for eval, the database cannot be used; 1 for
-// other failures.
+// index shows its progress on stderr (a bar on a terminal, a line every
+// --progress-interval otherwise) and prints the job's counts on stdout
+// (--format json: the job as get_indexing_status returns it). Without
+// --root it indexes any directory; with --root, only one under a root.
+//
+// Exit codes: 0 after a clean shutdown or a successful index, 2 for a bad
+// flag, setting, path or project (for index, also a project built with
+// another embedder: pass --force), 3 when the address is taken or, for
+// index and eval, the database cannot be used; 1 for other failures (an
+// indexing job that fails or is interrupted).
 package main
 
 import (

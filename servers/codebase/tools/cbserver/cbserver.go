@@ -36,8 +36,8 @@ const DefaultPort = 8731
 var Version = "dev"
 
 // ExitCode maps Main's error to the process exit code: 0 for nil and
-// -help, 2 for a bad flag or setting, 3 for a taken address or, for eval,
-// a database it cannot use; 1 otherwise.
+// -help, 2 for a bad flag or setting, 3 for a taken address or, for index
+// and eval, a database they cannot use; 1 otherwise.
 func ExitCode(err error) int {
 	var infra *InfraError
 	if errors.As(err, &infra) {
@@ -92,11 +92,16 @@ func (r *rootsValue) Set(v string) error {
 	return nil
 }
 
-// Main is the program: the eval subcommand, or the server until ctx ends
-// or, over stdio, stdin closes. Map its error with ExitCode.
+// Main is the program: the index or eval subcommand, or the server until
+// ctx ends or, over stdio, stdin closes. Map its error with ExitCode.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) > 0 && args[0] == "eval" {
-		return MainEval(ctx, args[1:], stdout, stderr, getenv)
+	if len(args) > 0 {
+		switch args[0] {
+		case "eval":
+			return MainEval(ctx, args[1:], stdout, stderr, getenv)
+		case "index":
+			return MainIndex(ctx, args[1:], stdout, stderr, getenv)
+		}
 	}
 	cfg := Config()
 	fl := flag.NewFlagSet(Name, flag.ContinueOnError)

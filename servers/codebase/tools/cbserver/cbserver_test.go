@@ -48,6 +48,17 @@ func TestUsageErrors(t *testing.T) {
 		{"embedder from env", []string{"--root", dir}, map[string]string{"CODEBASE_MCP_EMBEDDER": "magic"}, 2, "unknown embedder"},
 		{"eval without database", []string{"eval", "--corpus", dir}, nil, 2, "--db-url"},
 		{"eval empty corpus", []string{"eval", "--corpus", dir, "--db-url", "postgres://x@127.0.0.1:1/x"}, nil, 2, "no Go files"},
+		{"index without path", []string{"index", "--db-url", "postgres://x@127.0.0.1:1/x"}, nil, 2, "no repository"},
+		{"index two paths", []string{"index", dir, dir}, nil, 2, "one directory"},
+		{"index unknown flag", []string{"index", dir, "--colour"}, nil, 2, "colour"},
+		{"index bad format", []string{"index", "--format", "xml", dir}, nil, 2, "--format"},
+		{"index bad project", []string{"index", "--project", "a b", dir}, nil, 2, "--project"},
+		{"index missing path", []string{"index", filepath.Join(dir, "nope")}, nil, 2, "does not exist"},
+		{"index a file", []string{"index", file}, nil, 2, "not a directory"},
+		{"index outside root", []string{"index", "--root", filepath.Join(dir, "..", ".."), "--db-url", "postgres://x@127.0.0.1:1/x", "/"}, nil, 2, "outside the allowed roots"},
+		{"index root from env", []string{"index", "/"}, map[string]string{"CODEBASE_MCP_ROOT": dir}, 2, "outside the allowed roots"},
+		{"index without database", []string{"index", dir}, nil, 2, "--db-url"},
+		{"index unknown embedder", []string{"index", "--embedder", "magic", dir}, nil, 2, "unknown embedder"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -66,7 +77,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// A database that cannot be reached makes eval exit 3; a taken port makes
+// A database that cannot be reached makes eval and index exit 3; a taken port makes
 // the server exit 3.
 func TestInfraErrors(t *testing.T) {
 	t.Parallel()
@@ -78,6 +89,12 @@ func TestInfraErrors(t *testing.T) {
 		strings.NewReader(""), io.Discard, io.Discard, env(nil))
 	if cbserver.ExitCode(err) != 3 {
 		t.Errorf("eval with no database: exit %d (%v), want 3", cbserver.ExitCode(err), err)
+	}
+
+	err = cbserver.Main(context.Background(), []string{"index", corpus, "--db-url", "postgres://x@127.0.0.1:1/x?connect_timeout=1", "--db-wait", "1s"},
+		strings.NewReader(""), io.Discard, io.Discard, env(nil))
+	if cbserver.ExitCode(err) != 3 || !strings.Contains(err.Error(), "--db-wait") {
+		t.Errorf("index with no database: exit %d (%v), want 3", cbserver.ExitCode(err), err)
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,6 +1,8 @@
 // Package cbserver assembles codebase-mcp: the MCP runtime of
 // servers/internal with the PostgreSQL store, the indexing engine, the
-// embedder and the tools, and runs it (Main, for cmd/codebase-mcp).
+// embedder and the tools, and runs it (Main, for cmd/codebase-mcp). Main
+// also runs the subcommands: index (MainIndex: one repository, synchronously,
+// progress on stderr, counts on stdout) and eval (MainEval: search quality).
 //
 // Shutdown is ordered: on SIGTERM, or when a stdio client closes stdin,
 // the engine first stops its jobs (failed with "server stopped during

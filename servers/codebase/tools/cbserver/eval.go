@@ -120,19 +120,11 @@ func MainEval(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return &mcpserver.UsageError{Err: fmt.Errorf("no documented function in the %d files of %s", len(files), o.corpus)}
 	}
 
-	db, err := pgdb.New(pgdb.Config{URL: o.dbURL, ApplicationName: Name + "-eval", Migrations: pgstore.Migrations(),
-		MigrationsTable: pgstore.MigrationsTable, Logger: log})
+	db, err := openDB(ctx, pgdb.Config{URL: o.dbURL}, Name+"-eval", o.dbWait, log)
 	if err != nil {
-		return &mcpserver.UsageError{Err: fmt.Errorf("--db-url: %w", err)}
+		return err
 	}
-	db.Start()
 	defer db.Close()
-	wctx, cancel := context.WithTimeout(ctx, o.dbWait)
-	err = db.WaitReady(wctx)
-	cancel()
-	if err != nil {
-		return &InfraError{Err: fmt.Errorf("database: %w", err)}
-	}
 	sc.Logger = log
 	store := pgstore.New(db, sc)
 	engine, err := index.New(store, emb, index.Config{Logger: log})
