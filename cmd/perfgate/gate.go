@@ -101,6 +101,8 @@ func gateVerb(ctx context.Context, e *env, name string, args []string, publish b
 			{"base-ref", &f.baseRef, in.BaseRef},
 			{"comment", &f.comment, in.Comment},
 			{"fail-on", &f.failOn, in.FailOn},
+			{"profile", &f.profile, in.Profile},
+			{"suite", &f.suites, in.Suites},
 		} {
 			if !set[o.flag] && o.input != "" {
 				*o.dst = o.input

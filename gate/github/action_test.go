@@ -57,7 +57,7 @@ func TestActionInputsReachPerfgateThroughEnv(t *testing.T) {
 	}
 	wantInputs := map[string]string{
 		"config": "perfgate.yml", "github-token": "${{ github.token }}", "base-ref": "",
-		"comment": "", "fail-on": "", "working-directory": ".",
+		"comment": "", "fail-on": "", "working-directory": ".", "profile": "", "suites": "",
 	}
 	for name, def := range wantInputs {
 		in, ok := a.Inputs[name]
@@ -99,6 +99,8 @@ func TestActionInputsReachPerfgateThroughEnv(t *testing.T) {
 		EnvComment:          "comment",
 		EnvFailOn:           "fail-on",
 		EnvWorkingDirectory: "working-directory",
+		EnvProfile:          "profile",
+		EnvSuites:           "suites",
 	}
 	for env, input := range wantEnv {
 		if got, want := run.Env[env], "${{ inputs."+input+" }}"; got != want {

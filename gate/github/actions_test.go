@@ -145,8 +145,9 @@ func TestReadInputs(t *testing.T) {
 		}, Inputs{Config: "perfgate.yml", Token: testToken, WorkingDirectory: "."}, ""},
 		{"everything set", map[string]string{
 			EnvConfig: " ci/perfgate.yml ", EnvToken: testToken, EnvBaseRef: "origin/main", EnvComment: "alert",
-			EnvFailOn: "regression, test\n", EnvWorkingDirectory: "services/api",
-		}, Inputs{Config: "ci/perfgate.yml", Token: testToken, BaseRef: "origin/main", Comment: "alert", FailOn: "regression, test", WorkingDirectory: "services/api"}, ""},
+			EnvFailOn: "regression, test\n", EnvWorkingDirectory: "services/api", EnvProfile: "quick", EnvSuites: "search,load",
+		}, Inputs{Config: "ci/perfgate.yml", Token: testToken, BaseRef: "origin/main", Comment: "alert", FailOn: "regression, test",
+			WorkingDirectory: "services/api", Profile: "quick", Suites: "search,load"}, ""},
 		{"no token", map[string]string{EnvComment: "never"}, Inputs{Comment: "never"}, ""},
 		{"option as ref", map[string]string{EnvBaseRef: "--upload-pack=evil"}, Inputs{}, "cannot start with '-'"},
 	}

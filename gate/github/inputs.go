@@ -20,6 +20,8 @@ const (
 	EnvComment          = "INPUT_COMMENT"
 	EnvFailOn           = "INPUT_FAIL_ON"
 	EnvWorkingDirectory = "INPUT_WORKING_DIRECTORY"
+	EnvProfile          = "INPUT_PROFILE"
+	EnvSuites           = "INPUT_SUITES"
 )
 
 // Inputs are the action's inputs. An empty field means "not given": the CLI
@@ -39,6 +41,10 @@ type Inputs struct {
 	Comment string
 	// FailOn overrides what fails the job: "regression,target".
 	FailOn string
+	// Profile names the suites' profile to run (--profile).
+	Profile string
+	// Suites restricts the run to these suites, a comma list (--suite).
+	Suites string
 	// WorkingDirectory is where the action runs perfgate. action.yml
 	// already starts perfgate there (the step's working-directory), so the
 	// CLI must not change directory again; it is here for messages.
@@ -63,6 +69,8 @@ func ReadInputs(getenv func(string) string, stdout io.Writer) (Inputs, error) {
 	in.Comment = act.GetInput(inputName(EnvComment))
 	in.FailOn = act.GetInput(inputName(EnvFailOn))
 	in.WorkingDirectory = act.GetInput(inputName(EnvWorkingDirectory))
+	in.Profile = act.GetInput(inputName(EnvProfile))
+	in.Suites = act.GetInput(inputName(EnvSuites))
 	if strings.HasPrefix(in.BaseRef, "-") {
 		// The ref ends up as an argument of git; refuse option lookalikes.
 		return Inputs{}, fmt.Errorf("input base-ref %q: a git ref cannot start with '-'", in.BaseRef)
