@@ -4,7 +4,7 @@
 //	codebase-mcp --db-url "$DATABASE_URL" --root ~/src                      # stdio
 //	codebase-mcp --transport http --addr 127.0.0.1:8731 --root ~/src        # streamable HTTP at /mcp
 //	codebase-mcp index --db-url "$DATABASE_URL" [--project P] [--force] PATH  # index once, synchronously
-//	codebase-mcp eval --db-url "$DATABASE_URL" [--corpus DIR] [--limit N]   # search quality
+//	codebase-mcp eval --db-url "$DATABASE_URL" [--corpus DIR] [--limit N] [--format bench]  # search quality
 //
 // --root (repeatable; default the working directory) bounds the directories
 // the tools read. --embedder chooses builtin (default: offline), ollama or

@@ -17,4 +17,9 @@
 //	// ranking   queries    MRR@10  Recall@10
 //	// lexical      2000    0.4123     0.5870
 //	// ...
+//	eval.WriteBench(os.Stdout, results) // for perfgate (eval --format bench)
+//	// Unit mrr@10 better=higher assume=exact
+//	// Unit recall@10 better=higher assume=exact
+//	// BenchmarkEval/ranking=lexical 1 0.4123 mrr@10 0.5870 recall@10
+//	// ...
 package eval

@@ -3,10 +3,14 @@ package eval_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
 
 	"github.com/perfgate/perfgate/servers/codebase/eval"
 	"github.com/perfgate/perfgate/servers/codebase/index"
@@ -92,15 +96,60 @@ func TestRunAndWrite(t *testing.T) {
 			t.Errorf("%s: %+v, want MRR %v recall %v", r.Mode, r, w[0], w[1])
 		}
 	}
-	var b bytes.Buffer
-	eval.Write(&b, rs)
-	for _, line := range []string{
-		"hybrid          2    1.0000     1.0000",
-		"BenchmarkSearchQuality/ranking=lexical 1 0.5000 mrr@10 1.0000 recall@10",
-		"Unit mrr@10 better=higher",
-	} {
-		if !strings.Contains(b.String(), line) {
-			t.Errorf("output lacks %q:\n%s", line, b.String())
+	var text, bench bytes.Buffer
+	eval.Write(&text, rs)
+	eval.WriteBench(&bench, rs)
+	golden(t, "write.golden", text.Bytes())
+	golden(t, "write_bench.golden", bench.Bytes())
+
+	// The benchmark format reads back with benchfmt: three results, both
+	// units higher-is-better and exact.
+	r := benchfmt.NewReader(bytes.NewReader(bench.Bytes()), "eval")
+	got := map[string]float64{}
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.Result:
+			for _, v := range rec.Values {
+				got[string(rec.Name)+" "+v.Unit] = v.Value
+			}
+		case *benchfmt.SyntaxError:
+			t.Errorf("benchmark format: %v", rec)
 		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 6 || got["Eval/ranking=lexical mrr@10"] != 0.5 || got["Eval/ranking=hybrid recall@10"] != 1 {
+		t.Errorf("read back %v", got)
+	}
+	units := r.Units()
+	for _, u := range []string{"mrr@10", "recall@10"} {
+		if units.GetBetter(u) != 1 || units.GetAssumption(u) != benchmath.AssumeExact {
+			t.Errorf("unit %s: better %d, assumption %v; want higher and exact", u, units.GetBetter(u), units.GetAssumption(u))
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\n%s\nwant\n%s", path, got, want)
 	}
 }

@@ -47,6 +47,7 @@ func TestUsageErrors(t *testing.T) {
 		{"ollama without model", []string{"--root", dir, "--embedder", "ollama"}, nil, 2, "needs a model"},
 		{"embedder from env", []string{"--root", dir}, map[string]string{"CODEBASE_MCP_EMBEDDER": "magic"}, 2, "unknown embedder"},
 		{"eval without database", []string{"eval", "--corpus", dir}, nil, 2, "--db-url"},
+		{"eval bad format", []string{"eval", "--format", "csv", "--corpus", dir}, nil, 2, "--format"},
 		{"eval empty corpus", []string{"eval", "--corpus", dir, "--db-url", "postgres://x@127.0.0.1:1/x"}, nil, 2, "no Go files"},
 		{"index without path", []string{"index", "--db-url", "postgres://x@127.0.0.1:1/x"}, nil, 2, "no repository"},
 		{"index two paths", []string{"index", dir, dir}, nil, 2, "one directory"},
@@ -184,18 +185,23 @@ func TestEvalSubset(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(corpus, "a.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	err := cbserver.Main(context.Background(), []string{"eval", "--corpus", corpus, "--db-url", url, "--limit", "10"},
-		strings.NewReader(""), &stdout, &stderr, env(nil))
-	if err != nil {
-		t.Fatalf("eval: %v\n%s", err, stderr.String())
-	}
-	for _, mode := range []string{"lexical", "vector", "hybrid"} {
-		if !strings.Contains(stdout.String(), "BenchmarkSearchQuality/ranking="+mode+" 1 ") {
-			t.Errorf("no %s figures:\n%s", mode, stdout.String())
+	eval := func(format string) string {
+		var stdout, stderr bytes.Buffer
+		err := cbserver.Main(context.Background(), []string{"eval", "--corpus", corpus, "--db-url", url, "--limit", "10", "--format", format},
+			strings.NewReader(""), &stdout, &stderr, env(nil))
+		if err != nil {
+			t.Fatalf("eval --format %s: %v\n%s", format, err, stderr.String())
 		}
+		return stdout.String()
 	}
-	if !strings.Contains(stdout.String(), "hybrid          3    1.0000") {
-		t.Errorf("three obvious queries should all rank first:\n%s", stdout.String())
+	if text := eval("text"); !strings.Contains(text, "hybrid          3    1.0000") {
+		t.Errorf("three obvious queries should all rank first:\n%s", text)
+	}
+	// In benchmark format stdout holds nothing else: perfgate reads it.
+	want := "Unit mrr@10 better=higher assume=exact\nUnit recall@10 better=higher assume=exact\n" +
+		"BenchmarkEval/ranking=lexical 1 1.0000 mrr@10 1.0000 recall@10\n"
+	if bench := eval("bench"); !strings.HasPrefix(bench, want) || strings.Count(bench, "\n") != 5 ||
+		!strings.Contains(bench, "\nBenchmarkEval/ranking=hybrid 1 1.0000 mrr@10 1.0000 recall@10\n") {
+		t.Errorf("eval --format bench:\n%s", bench)
 	}
 }

@@ -22,10 +22,12 @@ import (
 	"github.com/perfgate/perfgate/servers/internal/pgdb"
 )
 
-// Output formats of the index subcommand.
+// Output formats of the index (text, json) and eval (text, bench)
+// subcommands.
 const (
-	formatText = "text"
-	formatJSON = "json"
+	formatText  = "text"
+	formatJSON  = "json"
+	formatBench = "bench"
 )
 
 // indexOptions are the index subcommand's settings.
