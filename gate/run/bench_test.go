@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/perfgate/perfgate/gate"
 )
@@ -38,17 +40,41 @@ func testJSON(output []byte) []byte {
 }
 
 // BenchmarkParseBench parses 1,000 benchmarks x 10 samples of bench
-// suite output.
+// suite output. It is the benchmark the gate-quality experiment slows down
+// (docs/gate-quality.md).
 func BenchmarkParseBench(b *testing.B) {
 	data := benchOutput(1000, 10)
+	slowdown := experimentSlowdown(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
+		t := time.Now()
 		p := parseBench(bytes.NewReader(data), "run-1.txt")
 		if len(p.results) != 10000 {
 			b.Fatalf("%d results", len(p.results))
 		}
+		if slowdown > 1 {
+			// Busy, not asleep: a slower parser burns CPU too.
+			for d := time.Duration(float64(time.Since(t)) * slowdown); time.Since(t) < d; {
+			}
+		}
 	}
+}
+
+// experimentSlowdown is the factor by which the gate-quality experiment
+// slows BenchmarkParseBench down: $PERFGATE_EXPERIMENT_SLOWDOWN (e.g.
+// 1.15), applied to every run but the merge-base side of a --base-ref run
+// ($PERFGATE_SIDE=base), which stands for the unchanged code. 1 when unset.
+func experimentSlowdown(b *testing.B) float64 {
+	v := os.Getenv("PERFGATE_EXPERIMENT_SLOWDOWN")
+	if v == "" || os.Getenv("PERFGATE_SIDE") == "base" {
+		return 1
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 1 {
+		b.Fatalf("PERFGATE_EXPERIMENT_SLOWDOWN=%q: want a factor >= 1, e.g. 1.15", v)
+	}
+	return f
 }
 
 // BenchmarkParseTestJSON parses the same results from `go test -json`.
