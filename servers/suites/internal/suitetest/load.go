@@ -1,0 +1,87 @@
+package suitetest
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Call is one tool call of a load: the tool and its arguments.
+type Call struct {
+	Tool string
+	Args map[string]any
+}
+
+// Outcome is what one call of a load gave.
+type Outcome struct {
+	Worker  int
+	Call    Call
+	Result  *mcp.CallToolResult // nil when Err is set
+	Err     error               // the transport's error
+	Latency time.Duration
+}
+
+// Drive calls tools from one goroutine per client, each client with a
+// keep-alive connection of its own, until ctx ends or each has made calls
+// calls (calls <= 0: no limit). next picks a worker's next call; record
+// receives every outcome, from the workers' goroutines (it must be safe
+// for concurrent use). Drive returns when every worker has stopped.
+func Drive(ctx context.Context, clients []*client.Client, calls int, next func(worker int, rnd *rand.Rand) Call, record func(Outcome)) {
+	var wg sync.WaitGroup
+	for w, c := range clients {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(uint64(w), 0x5eed))
+			for i := 0; calls <= 0 || i < calls; i++ {
+				if ctx.Err() != nil {
+					return
+				}
+				call := next(w, rnd)
+				start := time.Now()
+				res, err := CallTool(ctx, c, call.Tool, call.Args)
+				if err != nil && ctx.Err() != nil {
+					return // the load ended during the call
+				}
+				record(Outcome{Worker: w, Call: call, Result: res, Err: err, Latency: time.Since(start)})
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// DialMany connects n clients of url, each over an HTTP transport of its
+// own (one keep-alive connection per client, as separate agents would
+// have). Close them with CloseAll.
+func DialMany(ctx context.Context, url string, n int) ([]*client.Client, error) {
+	cs := make([]*client.Client, 0, n)
+	for range n {
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+		c, err := Dial(ctx, url, transport.WithHTTPBasicClient(hc))
+		if err != nil {
+			CloseAll(cs)
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// CloseAll closes clients.
+func CloseAll(cs []*client.Client) {
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+// NewHistogram returns a latency histogram from 1µs to 1 minute, in
+// nanoseconds, with 3 significant digits. HdrHistogram is not safe for
+// concurrent use: keep one per goroutine and Merge them.
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1_000, int64(time.Minute), 3)
+}
