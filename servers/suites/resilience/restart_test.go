@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,7 +24,8 @@ import (
 // kill -9 of the postmaster followed by crash recovery.
 //
 // It fails when a call during the outage succeeds or hangs past the acquire
-// timeout, when a failure is not a tool error that says to retry, when an
+// timeout, when /healthz does not report the database down meanwhile and
+// healthy afterwards, when a failure is not a tool error that says to retry, when an
 // update is refused as a version conflict although every earlier write to
 // that entity was acknowledged, or when any acknowledged write is not in
 // Postgres afterwards, row by row, with its acknowledged version and data.
@@ -66,6 +68,9 @@ type restartFixture struct {
 	project  int64
 	sessions []*session
 	phase    time.Duration
+	// history holds the writers of every cycle so far: each cycle checks
+	// all the writes acknowledged since the fixture started.
+	history []*writer
 }
 
 func newRestartFixture(tb testing.TB) *restartFixture {
@@ -232,7 +237,16 @@ func (f *restartFixture) cycle(tb testing.TB, cycle int, down func(*pgcluster.Cl
 	tl.down = time.Now()
 	down(f.cluster, tb)
 	tl.gone = time.Now()
-	time.Sleep(f.phase)
+	// /healthz tells, without waiting on the pool.
+	var last string
+	eventually(tb, 5*time.Second, func() string {
+		return "/healthz did not report the database down within 5s: " + last
+	}, func() bool {
+		code, h, err := f.srv.health()
+		last = fmt.Sprintf("HTTP %d %+v %v", code, h, err)
+		return err == nil && code == http.StatusServiceUnavailable && h.Status == "unhealthy" && h.Database.Status == "down"
+	})
+	time.Sleep(time.Until(tl.gone.Add(f.phase)))
 	tl.back = time.Now()
 	f.cluster.Start(tb)
 	tl.ready = time.Now()
@@ -247,6 +261,13 @@ func (f *restartFixture) cycle(tb testing.TB, cycle int, down func(*pgcluster.Cl
 	})
 	time.Sleep(f.phase)
 	stopWriters()
+	eventually(tb, 10*time.Second, func() string {
+		return "/healthz did not report healthy within 10s of recovery: " + last
+	}, func() bool {
+		code, h, err := f.srv.health()
+		last = fmt.Sprintf("HTTP %d %+v %v", code, h, err)
+		return err == nil && code == http.StatusOK && h.Status == "healthy"
+	})
 
 	r := outageResult{recovery: first.Sub(tl.ready), fromStop: first.Sub(tl.down)}
 	var calls []callRecord
@@ -257,7 +278,8 @@ func (f *restartFixture) cycle(tb testing.TB, cycle int, down func(*pgcluster.Cl
 		}
 	}
 	r.maxCall, r.postErrors = checkCalls(tb, calls, tl, first)
-	f.checkRows(tb, writers)
+	f.history = append(f.history, writers...)
+	f.checkRows(tb, f.history)
 	if tb.Failed() {
 		tb.Logf("server log:\n%s", f.srv.stderr)
 	}
@@ -340,7 +362,8 @@ func offset(t time.Time, tl timeline) string {
 }
 
 // checkRows reads the project's entities straight from Postgres and checks
-// that every acknowledged write is there with its version and data.
+// that every write the writers had acknowledged is there with its version
+// and data.
 func (f *restartFixture) checkRows(tb testing.TB, writers []*writer) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -410,8 +433,8 @@ func (f *restartFixture) checkRows(tb testing.TB, writers []*writer) {
 	if entities == 0 {
 		tb.Error("no entity was acknowledged: the check checked nothing")
 	}
-	tb.Logf("rows: %d acknowledged entities (%d writes) all in Postgres with their acknowledged versions and data; "+
-		"%d were left after a failed update, %d of those updates committed anyway", entities-bad, writes, uncertain, committedAnyway)
+	tb.Logf("rows: %d of %d acknowledged entities (%d acknowledged writes) in Postgres as acknowledged; "+
+		"%d were left after a failed update, %d of those updates committed anyway", entities-bad, entities, writes, uncertain, committedAnyway)
 }
 
 // normalize returns v as it reads back from JSON: numbers as float64.
