@@ -20,6 +20,9 @@ import (
 // CallTimeout bounds one tool call of a Client.
 const CallTimeout = 90 * time.Second
 
+// IndexTimeout bounds Client.Index.
+const IndexTimeout = 5 * time.Minute
+
 // Client is a real MCP client (mcp-go) over streamable HTTP. Call is safe
 // from any goroutine; OK and Fail end the test on failure, so they belong
 // to the test's goroutine.
@@ -122,11 +125,23 @@ func (c *Client) Index(path string, extra map[string]any) map[string]any {
 		args[k] = v
 	}
 	job := c.OK("index_repository", args)
-	st := c.OK("get_indexing_status", map[string]any{"job_id": job["job_id"], "wait_seconds": 55})
-	if st["state"] != "succeeded" {
-		c.t.Fatalf("indexing %s: job ended %v: %v", path, st["state"], st)
+	deadline := time.Now().Add(IndexTimeout)
+	for {
+		// Each wait stays well within the server's HTTP write timeout.
+		st := c.OK("get_indexing_status", map[string]any{"job_id": job["job_id"], "wait_seconds": 20})
+		switch st["state"] {
+		case "succeeded":
+			return st
+		case "queued", "running":
+			if time.Now().Before(deadline) {
+				continue
+			}
+			c.t.Fatalf("indexing %s: still %v after %s: %v", path, st["state"], IndexTimeout, st)
+		default:
+			c.t.Fatalf("indexing %s: job ended %v: %v", path, st["state"], st)
+		}
+		return nil
 	}
-	return st
 }
 
 // Text is the first text content of a result.

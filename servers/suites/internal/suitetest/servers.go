@@ -38,7 +38,8 @@ type WorkflowConfig struct {
 	// CodebaseURL is codebase-mcp's /mcp endpoint for check_code_references
 	// ("" leaves it unconfigured).
 	CodebaseURL string
-	// CodebaseTimeout bounds a check (default 5s).
+	// CodebaseTimeout bounds a check (default 15s: generous, so that a
+	// loaded machine does not turn statuses into unknown).
 	CodebaseTimeout time.Duration
 	// DBURL is the database (default: a new one from pgtest.URL).
 	DBURL string
@@ -100,7 +101,7 @@ func StartCodebase(t testing.TB, c CodebaseConfig) *Server {
 func StartWorkflow(t testing.TB, c WorkflowConfig) *Server {
 	t.Helper()
 	if c.CodebaseTimeout <= 0 {
-		c.CodebaseTimeout = 5 * time.Second
+		c.CodebaseTimeout = 15 * time.Second
 	}
 	cfg := wfserver.Config()
 	prepare(t, &cfg, c.DBURL, c.Mutate)
