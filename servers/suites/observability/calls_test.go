@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfgate/perfgate/servers/internal/pgdb"
 	"github.com/perfgate/perfgate/servers/suites/internal/suitetest"
 )
 
@@ -63,6 +64,17 @@ func TestCallsAccountedUnderLoad(t *testing.T) {
 		after := scrapeMetrics(t, s)
 		logs := parseToolCallLines(t, s, logStart[s.Name])
 		checkAccounts(t, s.Name, want[s.Name], before[s.Name], after, logs)
+		// The pool gauges and the build info are there too; the calls
+		// acquired connections.
+		if v := after.value("mcp_db_pool_max_conns"); v != pgdb.DefaultMaxConns {
+			t.Errorf("%s: mcp_db_pool_max_conns = %v, want the default %d", s.Name, v, pgdb.DefaultMaxConns)
+		}
+		if a, b := after.value("mcp_db_pool_acquires_total"), before[s.Name].value("mcp_db_pool_acquires_total"); b < 0 || a <= b {
+			t.Errorf("%s: mcp_db_pool_acquires_total went from %v to %v under load, want it to grow", s.Name, b, a)
+		}
+		if v := after.value("mcp_build_info"); v != 1 {
+			t.Errorf("%s: mcp_build_info = %v, want 1", s.Name, v)
+		}
 	}
 }
 

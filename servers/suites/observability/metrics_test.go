@@ -78,3 +78,20 @@ func scrapeMetrics(tb testing.TB, s *suitetest.Server) scrape {
 	})
 	return out
 }
+
+// value is the value of a family with one series (a gauge or a counter),
+// or -1 when the family is missing or has several series.
+func (s scrape) value(name string) float64 {
+	fam, ok := s.families[name]
+	if !ok || len(fam.GetMetric()) != 1 {
+		return -1
+	}
+	m := fam.GetMetric()[0]
+	switch {
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue()
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	}
+	return -1
+}
