@@ -67,6 +67,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is the minimum level of the JSON log on stderr (default info).
 	LogLevel slog.Level
+	// CPUProfile, when set, names a file that Run writes a CPU profile of
+	// the whole run to (pprof format, written at shutdown): for performance
+	// work on the real program. Empty (the default) profiles nothing.
+	CPUProfile string
 
 	// DB configures the database. Servers set DB.Migrations and
 	// DB.MigrationsTable in code; the flags set the rest.
@@ -167,6 +171,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "http-idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight calls")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "minimum log level: debug, info, warn or error")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write a CPU profile of the run to this file at shutdown (for performance work; go tool pprof reads it)")
 	fs.StringVar(&c.DB.URL, "db-url", c.DB.URL, "PostgreSQL connection string (also $DATABASE_URL)")
 	fs.Var((*int32Value)(&c.DB.MaxConns), "db-max-conns", "size of the database connection pool")
 	fs.DurationVar(&c.DB.AcquireTimeout, "db-acquire-timeout", c.DB.AcquireTimeout, "how long a call waits for a database connection before failing as busy")

@@ -26,7 +26,7 @@
 //
 // RegisterFlags defines --transport, --addr, --auth-token-file,
 // --allowed-hosts, --allowed-origins, --max-body-bytes, --http-*-timeout,
-// --shutdown-timeout, --log-level, --db-url, --db-max-conns,
+// --shutdown-timeout, --log-level, --cpuprofile, --db-url, --db-max-conns,
 // --db-acquire-timeout and --db-connect-timeout. ParseFlags then reads
 // every flag of the set not given on the command line, the server's own
 // included, from PREFIX_FLAG_NAME (e.g. CODEBASE_MCP_DB_ACQUIRE_TIMEOUT);

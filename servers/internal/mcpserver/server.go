@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -139,6 +140,17 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // stdin; then it shuts down gracefully and returns nil. A taken HTTP port
 // is an *AddrInUseError.
 func (s *Server) Run(ctx context.Context) error {
+	if s.cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(s.cfg.CPUProfile)
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				s.log.Error("write the CPU profile", "file", s.cfg.CPUProfile, "error", err)
+			}
+		}()
+	}
 	if s.cfg.Transport == TransportStdio {
 		return s.ServeStdio(ctx, s.stdin, s.stdout)
 	}
@@ -147,6 +159,23 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	return s.Serve(ctx, ln)
+}
+
+// startCPUProfile starts profiling the process's CPU into file, and
+// returns the function that stops and writes it.
+func startCPUProfile(file string) (stop func() error, err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 // Listen opens the configured HTTP address.

@@ -2,6 +2,7 @@ package testserver_test
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -248,5 +250,36 @@ func TestGracefulShutdown(t *testing.T) {
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Fatalf("stderr lacks %s:\n%s", want, p.stderr)
 		}
+	}
+}
+
+// --cpuprofile: the server writes a CPU profile of its run when it stops.
+func TestCPUProfile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "cpu.pprof")
+	p := startProcess(t, "--transport", "http", "--addr", "127.0.0.1:0", "--db-url", pgtest.URL(t), "--cpuprofile", file)
+	addr := p.addr(t)
+	c := connect(t, "http://"+addr+"/mcp", "")
+	if res := call(t, c, "echo", map[string]any{"message": "profiled"}); res.IsError {
+		t.Fatalf("echo: %s", text(res))
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 15*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("no profile written: %v", err)
+	}
+	defer f.Close()
+	// A pprof profile is a gzipped protocol buffer.
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("the profile is not gzipped: %v", err)
+	}
+	if n, err := io.Copy(io.Discard, zr); err != nil || n == 0 {
+		t.Fatalf("the profile holds %d bytes (%v)", n, err)
 	}
 }
