@@ -49,7 +49,7 @@ func (s *Server) hostAllowed(r *http.Request) bool {
 		return true
 	}
 	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if local == nil || isLoopback(hostOnly(local.String())) {
+	if local == nil || addrIsLoopback(local) {
 		return isLoopback(hostOnly(r.Host))
 	}
 	// A request over the network: Host is what the client dialled, unless
@@ -76,6 +76,15 @@ func hostOnly(hostport string) string {
 		return h
 	}
 	return strings.Trim(hostport, "[]")
+}
+
+// addrIsLoopback reports whether a connection's local address is a
+// loopback one, without formatting a TCP address to parse it again.
+func addrIsLoopback(a net.Addr) bool {
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		return tcp.IP.IsLoopback()
+	}
+	return isLoopback(hostOnly(a.String()))
 }
 
 func isLoopback(host string) bool {
@@ -117,7 +126,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			tooLarge(w, limit)
 			return
 		}
-		// Read it here, so that a chunked body over the limit gets the same
+		if r.ContentLength >= 0 {
+			// A declared length within the limit: the server reads no more
+			// than that, so the body needs no copy here.
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Read a chunked body here, so that one over the limit gets the same
 		// answer as a declared one.
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,29 @@ type Metrics struct {
 	errors   *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inFlight *prometheus.GaugeVec
+	// tools holds each tool's instruments (*toolInstruments by name), so
+	// that a call does not hash its labels into every vector again.
+	tools sync.Map
+}
+
+// toolInstruments are one tool's series, resolved once.
+type toolInstruments struct {
+	inFlight prometheus.Gauge
+	ok       prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// instruments returns the tool's instruments, creating them on first use.
+func (m *Metrics) instruments(tool string) *toolInstruments {
+	if t, ok := m.tools.Load(tool); ok {
+		return t.(*toolInstruments)
+	}
+	t, _ := m.tools.LoadOrStore(tool, &toolInstruments{
+		inFlight: m.inFlight.WithLabelValues(tool),
+		ok:       m.calls.WithLabelValues(tool, "ok"),
+		latency:  m.latency.WithLabelValues(tool),
+	})
+	return t.(*toolInstruments)
 }
 
 // New creates a registry with the runtime's metrics, Go and process
@@ -97,24 +121,25 @@ func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
 // InitTool creates the series of a tool at zero, so that it is visible
 // before its first call.
 func (m *Metrics) InitTool(tool string) {
-	m.calls.WithLabelValues(tool, "ok")
-	m.latency.WithLabelValues(tool)
-	m.inFlight.WithLabelValues(tool)
+	m.instruments(tool)
 }
 
 // CallStarted counts a call in flight. It implements tool.Recorder.
 func (m *Metrics) CallStarted(tool string) {
-	m.inFlight.WithLabelValues(tool).Inc()
+	m.instruments(tool).inFlight.Inc()
 }
 
 // CallFinished records a completed call. It implements tool.Recorder.
 func (m *Metrics) CallFinished(tool, outcome string, latency time.Duration) {
-	m.inFlight.WithLabelValues(tool).Dec()
-	m.calls.WithLabelValues(tool, outcome).Inc()
-	if outcome != "ok" {
+	t := m.instruments(tool)
+	t.inFlight.Dec()
+	if outcome == "ok" {
+		t.ok.Inc()
+	} else {
+		m.calls.WithLabelValues(tool, outcome).Inc()
 		m.errors.WithLabelValues(tool, outcome).Inc()
 	}
-	m.latency.WithLabelValues(tool).Observe(latency.Seconds())
+	t.latency.Observe(latency.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format (or another

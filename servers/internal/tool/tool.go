@@ -136,7 +136,10 @@ func Add[In, Out any](r Registrar, spec Spec, h Handler[In, Out]) {
 		c.outcome = OutcomeOK
 		return &mcp.CallToolResult{
 			StructuredContent: out,
-			Content:           []mcp.Content{mcp.NewTextContent(string(text))},
+			// The same bytes go on the wire as structuredContent: the
+			// result is encoded once, not again from out.
+			RawStructuredContent: text,
+			Content:              []mcp.Content{mcp.NewTextContent(string(text))},
 		}, nil
 	})
 }
