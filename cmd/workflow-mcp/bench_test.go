@@ -29,7 +29,11 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 3000x ./cmd/workflow-mcp
 //
-// WORKFLOW_BENCH_CLIENTS=1 measures the service time without queueing.
+// WORKFLOW_BENCH_CLIENTS=1 measures the service time without queueing;
+// WORKFLOW_BENCH_CPUPROFILE=file has the server write a CPU profile of its
+// run (fixture included: select one sub-benchmark with -bench) to file.
+// WORKFLOW_BENCH_PROTOCOL=2025-11-25 makes the clients use that protocol
+// version (sessions) instead of the newest one they speak.
 const benchClients = 10
 
 // clients is benchClients, or $WORKFLOW_BENCH_CLIENTS.
@@ -95,7 +99,11 @@ func BenchmarkWorkflow(b *testing.B) {
 func newFixture(b *testing.B) *fixture {
 	b.Helper()
 	dbURL := pgtest.URL(b)
-	f := &fixture{proc: serve(b, dbURL), dbURL: dbURL}
+	var extra []string
+	if file := os.Getenv("WORKFLOW_BENCH_CPUPROFILE"); file != "" {
+		extra = append(extra, "--cpuprofile", file)
+	}
+	f := &fixture{proc: serve(b, dbURL, extra...), dbURL: dbURL}
 	for range clients() {
 		f.clients = append(f.clients, connect(b, f.proc.url+"/mcp"))
 	}
@@ -312,7 +320,12 @@ func connect(tb testing.TB, url string) *client.Client {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c := client.NewClient(tr)
+	var opts []client.ClientOption
+	version := os.Getenv("WORKFLOW_BENCH_PROTOCOL")
+	if version != "" {
+		opts = append(opts, client.WithProtocolVersion(version))
+	}
+	c := client.NewClient(tr, opts...)
 	tb.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -320,7 +333,8 @@ func connect(tb testing.TB, url string) *client.Client {
 		tb.Fatal(err)
 	}
 	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ClientInfo: mcp.Implementation{Name: "workflow-bench", Version: "1"},
+		ProtocolVersion: version,
+		ClientInfo:      mcp.Implementation{Name: "workflow-bench", Version: "1"},
 	}}); err != nil {
 		tb.Fatal(err)
 	}
