@@ -262,9 +262,9 @@ func parseTestJSON(r io.Reader, name string, tailN int) (*parsed, error) {
 						}
 						failedOut[k] = out
 					}
-					if !bench {
-						p.failed++
-					}
+					// A failing benchmark is a failing test: its
+					// checks failed, whatever it measured.
+					p.failed++
 				case bench:
 				case ev.Action == "pass":
 					p.passed++

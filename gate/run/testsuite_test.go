@@ -143,3 +143,36 @@ BenchmarkPlain 1 7 ns/op
 		t.Errorf("warnings = %q, want [%s]", res.Summary.Warnings, want)
 	}
 }
+
+// A benchmark whose checks fail is a failing test of the suite, counted as
+// one, even when the suite runs nothing but benchmarks.
+func TestRunTestSuiteFailingBenchmark(t *testing.T) {
+	t.Parallel()
+	r, _ := newRunner(t)
+	events := `{"Action":"run","Package":"p","Test":"BenchmarkRestart"}
+{"Action":"output","Package":"p","Test":"BenchmarkRestart","Output":"    restart_test.go:9: acknowledged write 17 lost\n"}
+{"Action":"output","Package":"p","Test":"BenchmarkRestart","Output":"--- FAIL: BenchmarkRestart\n"}
+{"Action":"fail","Package":"p","Test":"BenchmarkRestart"}
+{"Action":"fail","Package":"p"}
+`
+	path := filepath.Join(r.Dir, "events.json")
+	if err := os.WriteFile(path, []byte(events), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := suite("t", "cat events.json; exit 1")
+	s.Kind = gate.KindTest
+	results, err := r.Run(t.Context(), []gate.Suite{s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := results[0]
+	if res.Summary.TestsFailed != 1 || len(res.TestFailures) != 1 || res.TestFailures[0].Test != "BenchmarkRestart" {
+		t.Fatalf("summary %+v, failures %+v: want the failing benchmark counted and listed", res.Summary, res.TestFailures)
+	}
+	if !strings.Contains(res.TestFailures[0].Output, "acknowledged write 17 lost") {
+		t.Errorf("failure output %q", res.TestFailures[0].Output)
+	}
+	if len(res.Summary.Warnings) != 0 {
+		t.Errorf("warnings %q, want none", res.Summary.Warnings)
+	}
+}
