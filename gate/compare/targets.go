@@ -23,6 +23,11 @@ import (
 //   - warn: the interval straddles the limit;
 //   - pass: the whole interval is on the good side.
 //
+// With too few samples for a confidence interval at that level (fewer
+// than 6 at 95%), the interval used is the range of the samples: a single
+// run of a resilience test still passes a limit it is far from, or fails
+// one it is past, and the report's warnings say the samples were too few.
+//
 // A target that matches nothing gives one result with TargetMissing.
 // An error means the options are invalid.
 func CheckTargets(pairs []Pair, targets []gate.Target, opts Options) ([]gate.TargetResult, error) {
@@ -33,6 +38,14 @@ func CheckTargets(pairs []Pair, targets []gate.Target, opts Options) ([]gate.Tar
 	type row struct {
 		suite, bench, unit, origUnit string
 		sum                          benchmath.Summary
+	}
+	// withRange replaces an interval benchmath could not bound (too few
+	// samples) by the samples' range.
+	withRange := func(sum benchmath.Summary, s *benchmath.Sample) benchmath.Summary {
+		if len(s.Values) > 0 && (math.IsInf(sum.Lo, 0) || math.IsInf(sum.Hi, 0)) {
+			sum.Lo, sum.Hi = s.Values[0], s.Values[len(s.Values)-1]
+		}
+		return sum
 	}
 	var rows []row
 	thresholds := &benchmath.Thresholds{CompareAlpha: opts.Alpha}
@@ -56,7 +69,8 @@ func CheckTargets(pairs []Pair, targets []gate.Target, opts Options) ([]gate.Tar
 			for _, rk := range rks {
 				c := t.rows[rk]
 				s := benchmath.NewSample(c.values[1], thresholds)
-				rows = append(rows, row{p.Suite, rk.StringValues(), unit, c.origUnit, units.GetAssumption(unit).Summary(s, opts.Confidence)})
+				sum := withRange(units.GetAssumption(unit).Summary(s, opts.Confidence), s)
+				rows = append(rows, row{p.Suite, rk.StringValues(), unit, c.origUnit, sum})
 			}
 		}
 	}

@@ -24,6 +24,8 @@ func TestCheckTargets(t *testing.T) {
 		{Benchmark: re(`^Serve$`), Metric: "req/s", Op: gate.AtLeast, Limit: 500},
 		{Benchmark: re(`^Serve$`), Metric: "req/s", Op: gate.AtLeast, Limit: 2000},
 		{Benchmark: re(`^Few$`), Metric: "ns/op", Op: gate.AtMost, Limit: 1e-6},
+		{Benchmark: re(`^Few$`), Metric: "ns/op", Op: gate.AtMost, Limit: 50e-9},
+		{Benchmark: re(`^Few$`), Metric: "ns/op", Op: gate.AtMost, Limit: 101e-9},
 		{Benchmark: re(`^Nothing`), Metric: "ns/op", Op: gate.AtMost, Limit: 1},
 		{Metric: "allocs/op", Op: gate.AtMost, Limit: 1},
 	}
@@ -40,7 +42,10 @@ func TestCheckTargets(t *testing.T) {
 		{"Search/q=a", gate.TargetWarn},
 		{"Serve", gate.TargetPass},
 		{"Serve", gate.TargetFail},
-		// Three samples: the interval is infinite, so never a pass.
+		// Three samples, too few for a 95% interval: their range (100 to
+		// 102ns) is the interval.
+		{"Few", gate.TargetPass},
+		{"Few", gate.TargetFail},
 		{"Few", gate.TargetWarn},
 		{"", gate.TargetMissing},
 		{"", gate.TargetMissing},
@@ -75,7 +80,7 @@ func TestCheckTargets(t *testing.T) {
 	if want := (serve.Lo - 500) / 500; math.Abs(serve.Margin-want) > 1e-12 {
 		t.Errorf("lower limit margin %v, want %v", serve.Margin, want)
 	}
-	if m := got[6]; m.Target == "" || m.Unit != "ns/op" || !math.IsNaN(m.Value) {
+	if m := got[8]; m.Target == "" || m.Unit != "ns/op" || !math.IsNaN(m.Value) {
 		t.Errorf("missing target result = %+v", m)
 	}
 }
