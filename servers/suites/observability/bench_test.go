@@ -54,6 +54,9 @@ func BenchmarkHealthzUnderLoad(b *testing.B) {
 			if n := len(l.tally.failures); n > 0 {
 				b.Errorf("%d tool calls of the load failed, e.g.: %s", n, strings.Join(l.tally.failures[:min(n, 5)], "; "))
 			}
+			if n := len(l.tally.unexpected); n > 0 {
+				b.Logf("%d tool calls of the load got a tool error, e.g.: %s", n, strings.Join(l.tally.unexpected[:min(n, 3)], "; "))
+			}
 			if bad := probeFailures(statuses); bad > 0 {
 				b.Errorf("%d of %d /healthz probes of %s got no health report: %v", bad, merged.TotalCount()+int64(statuses["error"]), target, statuses)
 			}
