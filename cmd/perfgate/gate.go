@@ -297,7 +297,13 @@ func (g *gateRun) run(ctx context.Context, e *env) (*gate.Report, error) {
 func (g *gateRun) readBaseline(suite string) (*compare.Set, []string, string) {
 	b, err := baseline.Read(g.baselines, suite)
 	if errors.Is(err, baseline.ErrNoBaseline) {
-		return nil, []string{err.Error()}, ""
+		msg := err.Error()
+		if p := g.flags.profile; p != "" {
+			// The profile's baselines are written by the same verb with
+			// the same profile.
+			msg = strings.Replace(msg, "perfgate baseline update", "perfgate baseline update --profile "+p, 1)
+		}
+		return nil, []string{msg}, ""
 	}
 	if err != nil {
 		return nil, []string{fmt.Sprintf("baseline of suite %s unreadable, every benchmark is new: %v", suite, err)}, ""
