@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,67 +17,86 @@ import (
 )
 
 // BenchmarkHealthzUnderLoad measures GET /healthz of one server while the
-// clients call tools on both servers. One iteration is one round of load
-// of OBSERVABILITY_DURATION; the latency figures are per probe, from its
-// scheduled time (no coordinated omission), over every round.
+// clients call tools on both servers, in two loads: paced (each client
+// pauses OBSERVABILITY_THINK between calls, 100ms..300ms by default: about
+// half of what this 2-core machine serves at most) and saturated (each
+// client calls again as soon as it is answered). One iteration is one round
+// of load of OBSERVABILITY_DURATION; the latency figures are per probe,
+// from its scheduled time (no coordinated omission), over every round. The
+// servers and their data are set up, and warmed up, once for all the
+// sub-benchmarks.
 func BenchmarkHealthzUnderLoad(b *testing.B) {
-	for _, target := range []string{"codebase-mcp", "workflow-mcp"} {
-		b.Run("server="+target, func(b *testing.B) {
-			set := loadSettings(b)
-			w := newWorld(b, set)
-			l := newLoad(b, w, set.clients)
-			s := w.cb
-			if target == w.wf.Name {
-				s = w.wf
-			}
-			merged := suitetest.NewHistogram()
-			statuses := map[string]int{}
-			var calls int
-			var loadTime time.Duration
-			b.ResetTimer()
-			for range b.N {
-				ctx, cancel := context.WithTimeout(context.Background(), set.duration)
-				before := l.calls()
-				start := time.Now()
-				var wg sync.WaitGroup
-				wg.Go(func() { l.run(ctx, 0) })
-				h, st := probe(ctx, s.Base+"/healthz", set.probeInterval)
-				wg.Wait()
-				loadTime += time.Since(start)
-				cancel()
-				calls += l.calls() - before
-				merged.Merge(h)
-				for k, v := range st {
-					statuses[k] += v
-				}
-			}
-			b.StopTimer()
-			if n := len(l.tally.failures); n > 0 {
-				b.Errorf("%d tool calls of the load failed, e.g.: %s", n, strings.Join(l.tally.failures[:min(n, 5)], "; "))
-			}
-			if n := len(l.tally.unexpected); n > 0 {
-				b.Logf("%d tool calls of the load got a tool error, e.g.: %s", n, strings.Join(l.tally.unexpected[:min(n, 3)], "; "))
-			}
-			if bad := probeFailures(statuses); bad > 0 {
-				b.Errorf("%d of %d /healthz probes of %s got no health report: %v", bad, merged.TotalCount()+int64(statuses["error"]), target, statuses)
-			}
-			if merged.TotalCount() == 0 {
-				b.Fatal("no /healthz probe completed")
-			}
-			b.ReportMetric(float64(merged.ValueAtQuantile(50)), "p50-ns/op")
-			b.ReportMetric(float64(merged.ValueAtQuantile(95)), "p95-ns/op")
-			b.ReportMetric(float64(merged.ValueAtQuantile(99)), "p99-ns/op")
-			b.Logf("%s: %d /healthz probes %v; load: %d clients, %d tool calls, %.0f calls/s",
-				target, merged.TotalCount(), statuses, set.clients, calls, float64(calls)/loadTime.Seconds())
-		})
+	set := loadSettings(b)
+	w := newWorld(b, set)
+	l := newLoad(b, w, set.clients)
+	// Warm up: the pools open their connections and PostgreSQL caches the
+	// data, as on servers that have been running for a while.
+	ctx, cancel := context.WithTimeout(context.Background(), warmUp)
+	l.run(ctx, 0, suitetest.Think{})
+	cancel()
+	loads := []struct {
+		name  string
+		think suitetest.Think
+	}{{"paced", set.think}, {"saturated", suitetest.Think{}}}
+	for _, s := range []*suitetest.Server{w.cb, w.wf} {
+		for _, ld := range loads {
+			b.Run("server="+s.Name+"/load="+ld.name, func(b *testing.B) {
+				benchHealthz(b, set, l, s, ld.think)
+			})
+		}
 	}
 }
 
-// calls is how many calls the load has recorded.
-func (l *load) calls() int {
+// warmUp is how long the load runs before the measurements.
+const warmUp = 2 * time.Second
+
+func benchHealthz(b *testing.B, set settings, l *load, s *suitetest.Server, think suitetest.Think) {
+	merged := suitetest.NewHistogram()
+	statuses := map[string]int{}
+	before := l.snapshot()
+	var loadTime time.Duration
+	b.ResetTimer()
+	for range b.N {
+		ctx, cancel := context.WithTimeout(context.Background(), set.duration)
+		start := time.Now()
+		var wg sync.WaitGroup
+		wg.Go(func() { l.run(ctx, 0, think) })
+		h, st := probe(ctx, s.Base+"/healthz", set.probeInterval)
+		wg.Wait()
+		loadTime += time.Since(start)
+		cancel()
+		merged.Merge(h)
+		for k, v := range st {
+			statuses[k] += v
+		}
+	}
+	b.StopTimer()
+	after := l.snapshot()
+	if n := len(after.failures) - len(before.failures); n > 0 {
+		b.Errorf("%d tool calls of the load failed, e.g.: %s", n, strings.Join(after.failures[len(before.failures):][:min(n, 5)], "; "))
+	}
+	if n := len(after.unexpected) - len(before.unexpected); n > 0 {
+		b.Logf("%d tool calls of the load got a tool error, e.g.: %s", n, strings.Join(after.unexpected[len(before.unexpected):][:min(n, 3)], "; "))
+	}
+	if bad := probeFailures(statuses); bad > 0 {
+		b.Errorf("%d of %d /healthz probes of %s got no health report: %v", bad, merged.TotalCount()+int64(statuses["error"]), s.Name, statuses)
+	}
+	if merged.TotalCount() == 0 {
+		b.Fatal("no /healthz probe completed")
+	}
+	b.ReportMetric(float64(merged.ValueAtQuantile(50)), "p50-ns/op")
+	b.ReportMetric(float64(merged.ValueAtQuantile(95)), "p95-ns/op")
+	b.ReportMetric(float64(merged.ValueAtQuantile(99)), "p99-ns/op")
+	calls := after.n - before.n
+	b.Logf("%s: %d /healthz probes %v; load: %d clients, %d tool calls, %.0f calls/s",
+		s.Name, merged.TotalCount(), statuses, set.clients, calls, float64(calls)/loadTime.Seconds())
+}
+
+// snapshot copies the tally's counts and lists (not the per-tool calls).
+func (l *load) snapshot() tally {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.tally.n
+	return tally{n: l.tally.n, failures: slices.Clone(l.tally.failures), unexpected: slices.Clone(l.tally.unexpected)}
 }
 
 // probe GETs url every interval, open loop: each probe is sent at its

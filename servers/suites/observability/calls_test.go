@@ -32,7 +32,7 @@ func TestCallsAccountedUnderLoad(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	l.run(ctx, set.calls)
+	l.run(ctx, set.calls, suitetest.Think{})
 	if ctx.Err() != nil {
 		t.Fatalf("the load did not finish its %d calls per client within 2 minutes", set.calls)
 	}

@@ -64,7 +64,7 @@ func TestHealthzReport(t *testing.T) {
 	l := newLoad(t, w, 4)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	l.run(ctx, 10)
+	l.run(ctx, 10, suitetest.Think{})
 	if len(l.tally.failures) > 0 {
 		t.Errorf("calls failed: %v", l.tally.failures)
 	}

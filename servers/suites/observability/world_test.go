@@ -24,6 +24,7 @@ type settings struct {
 	probeInterval time.Duration
 	calls         int
 	files         int
+	think         suitetest.Think
 }
 
 func loadSettings(tb testing.TB) settings {
@@ -52,6 +53,14 @@ func loadSettings(tb testing.TB) settings {
 	durVar("OBSERVABILITY_PROBE_INTERVAL", &s.probeInterval)
 	intVar("OBSERVABILITY_CALLS", &s.calls)
 	intVar("OBSERVABILITY_FILES", &s.files)
+	think := "100ms..300ms"
+	if v := os.Getenv("OBSERVABILITY_THINK"); v != "" {
+		think = v
+	}
+	var err error
+	if s.think, err = suitetest.ParseThink(think); err != nil {
+		tb.Fatalf("OBSERVABILITY_THINK: %v", err)
+	}
 	if s.clients < 2 {
 		tb.Fatalf("OBSERVABILITY_CLIENTS=%d: want at least 2, one per server", s.clients)
 	}
@@ -172,8 +181,11 @@ func (w *world) workflowCall(worker int, rnd *rand.Rand, seq *int) suitetest.Cal
 type load struct {
 	w        *world
 	cbs, wfs []*client.Client
-	mu       sync.Mutex
-	tally    tally
+	// seqs number each workflow client's entities, across runs, so that
+	// their names stay unique.
+	seqs  []int
+	mu    sync.Mutex
+	tally tally
 }
 
 // tally counts what the clients saw.
@@ -212,20 +224,20 @@ func newLoad(tb testing.TB, w *world, clients int) *load {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { suitetest.CloseAll(wfs) })
-	return &load{w: w, cbs: cbs, wfs: wfs, tally: tally{calls: map[string]map[string]map[string]int{}}}
+	return &load{w: w, cbs: cbs, wfs: wfs, seqs: make([]int, len(wfs)), tally: tally{calls: map[string]map[string]map[string]int{}}}
 }
 
 // run drives both servers until ctx ends or every client has made calls
-// calls (calls <= 0: until ctx ends).
-func (l *load) run(ctx context.Context, calls int) {
-	seqs := make([]int, len(l.wfs))
+// calls (calls <= 0: until ctx ends), each client pausing think between
+// calls.
+func (l *load) run(ctx context.Context, calls int, think suitetest.Think) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		suitetest.Drive(ctx, l.cbs, calls, func(_ int, rnd *rand.Rand) suitetest.Call { return l.w.codebaseCall(rnd) },
+		suitetest.Drive(ctx, l.cbs, calls, think, func(_ int, rnd *rand.Rand) suitetest.Call { return l.w.codebaseCall(rnd) },
 			func(o suitetest.Outcome) { l.record(l.w.cb.Name, o) })
 	})
 	wg.Go(func() {
-		suitetest.Drive(ctx, l.wfs, calls, func(worker int, rnd *rand.Rand) suitetest.Call { return l.w.workflowCall(worker, rnd, &seqs[worker]) },
+		suitetest.Drive(ctx, l.wfs, calls, think, func(worker int, rnd *rand.Rand) suitetest.Call { return l.w.workflowCall(worker, rnd, &l.seqs[worker]) },
 			func(o suitetest.Outcome) { l.record(l.w.wf.Name, o) })
 	})
 	wg.Wait()

@@ -2,8 +2,10 @@ package suitetest
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,17 +30,56 @@ type Outcome struct {
 	Latency time.Duration
 }
 
+// Think is a pause between a client's calls, drawn uniformly from Min to
+// Max; the zero value sends the next call as soon as the last is answered.
+type Think struct{ Min, Max time.Duration }
+
+// ParseThink reads "MIN..MAX" (e.g. "50ms..150ms"), or one duration, or
+// "0".
+func ParseThink(s string) (Think, error) {
+	lo, hi, ok := strings.Cut(s, "..")
+	if !ok {
+		hi = lo
+	}
+	a, err := time.ParseDuration(strings.TrimSpace(lo))
+	if err != nil {
+		return Think{}, fmt.Errorf("think time %q: %w", s, err)
+	}
+	b, err := time.ParseDuration(strings.TrimSpace(hi))
+	if err != nil {
+		return Think{}, fmt.Errorf("think time %q: %w", s, err)
+	}
+	if a < 0 || b < a {
+		return Think{}, fmt.Errorf("think time %q: want 0 <= MIN <= MAX", s)
+	}
+	return Think{Min: a, Max: b}, nil
+}
+
+func (t Think) draw(rnd *rand.Rand) time.Duration {
+	if t.Max <= t.Min {
+		return t.Min
+	}
+	return t.Min + time.Duration(rnd.Int64N(int64(t.Max-t.Min)+1))
+}
+
 // Drive calls tools from one goroutine per client, each client with a
-// keep-alive connection of its own, until ctx ends or each has made calls
-// calls (calls <= 0: no limit). next picks a worker's next call; record
-// receives every outcome, from the workers' goroutines (it must be safe
-// for concurrent use). Drive returns when every worker has stopped.
-func Drive(ctx context.Context, clients []*client.Client, calls int, next func(worker int, rnd *rand.Rand) Call, record func(Outcome)) {
+// keep-alive connection of its own, pausing think between calls, until ctx
+// ends or each has made calls calls (calls <= 0: no limit). next picks a
+// worker's next call; record receives every outcome, from the workers'
+// goroutines (it must be safe for concurrent use). Drive returns when
+// every worker has stopped.
+func Drive(ctx context.Context, clients []*client.Client, calls int, think Think, next func(worker int, rnd *rand.Rand) Call, record func(Outcome)) {
 	var wg sync.WaitGroup
 	for w, c := range clients {
 		wg.Go(func() {
 			rnd := rand.New(rand.NewPCG(uint64(w), 0x5eed))
 			for i := 0; calls <= 0 || i < calls; i++ {
+				if d := think.draw(rnd); d > 0 && i > 0 {
+					select {
+					case <-ctx.Done():
+					case <-time.After(d):
+					}
+				}
 				if ctx.Err() != nil {
 					return
 				}
