@@ -14,16 +14,24 @@ import (
 	"github.com/perfgate/perfgate/servers/codebase/index"
 )
 
-// CreateJob stores a new job, setting its ID and CreatedAt.
+// CreateJob stores a new job, setting its ID and CreatedAt, and forgets
+// the project's oldest finished jobs past the newest Config.KeepJobs (in
+// the same statement: the table stays as small as the retention, and no
+// background sweeper is needed). Queued and running jobs are never
+// forgotten.
 func (s *Store) CreateJob(ctx context.Context, j *index.Job) error {
 	counts, timings, warnings, err := jobJSON(j)
 	if err != nil {
 		return err
 	}
 	return s.db.Do(ctx, func(conn *pgxpool.Conn) error {
-		err := conn.QueryRow(ctx, `INSERT INTO codebase.jobs (project, repository, force, state, counts, timings, warnings, error)
+		err := conn.QueryRow(ctx, `WITH old AS (
+				DELETE FROM codebase.jobs WHERE id IN (
+					SELECT id FROM codebase.jobs WHERE project = $1 AND state IN ('succeeded', 'failed', 'cancelled')
+					ORDER BY created_at DESC, id DESC OFFSET $9))
+			INSERT INTO codebase.jobs (project, repository, force, state, counts, timings, warnings, error)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, created_at`,
-			j.Project, j.Repository, j.Force, string(j.State), counts, timings, warnings, j.Error).Scan(&j.ID, &j.CreatedAt)
+			j.Project, j.Repository, j.Force, string(j.State), counts, timings, warnings, j.Error, s.cfg.KeepJobs).Scan(&j.ID, &j.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("create job: %w", err)
 		}

@@ -29,6 +29,7 @@ const (
 	DefaultRRFK               = 60
 	DefaultSnippetBytes       = 2000
 	DefaultRankWeights        = "{0.1, 0.2, 0.4, 0.3}"
+	DefaultKeepJobs           = 100
 )
 
 // Config tunes a Store. The zero value uses the defaults, chosen by the
@@ -92,6 +93,10 @@ type Config struct {
 	RankNormalization int
 	// SnippetBytes cuts a hit's snippet, at a line end (default 2000).
 	SnippetBytes int
+	// KeepJobs is how many finished jobs of a project are kept (default
+	// 100); older ones are forgotten when a new job is created, and
+	// get_indexing_status then no longer finds them.
+	KeepJobs int
 	// StatsTTL is how long a project's lexeme frequencies are cached
 	// (default 1 minute); a commit in this process refreshes them.
 	StatsTTL time.Duration
@@ -121,6 +126,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Candidates == 0 {
 		c.Candidates = DefaultCandidates
+	}
+	if c.KeepJobs <= 0 {
+		c.KeepJobs = DefaultKeepJobs
 	}
 	if c.LexicalCandidates == 0 {
 		c.LexicalCandidates = DefaultLexicalCandidates

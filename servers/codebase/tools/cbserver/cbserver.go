@@ -134,7 +134,7 @@ func registerOptions(fl *flag.FlagSet, getenv func(string) string) *Options {
 		},
 		MaxFileSize:  walk.DefaultMaxFileSize,
 		Jobs:         index.DefaultWorkers,
-		Store:        pgstore.Config{MaintenanceWorkMem: pgstore.DefaultMaintenanceWorkMem},
+		Store:        pgstore.Config{MaintenanceWorkMem: pgstore.DefaultMaintenanceWorkMem, KeepJobs: pgstore.DefaultKeepJobs},
 		ShutdownWait: defaultShutdownWait,
 	}
 	if o.Embed.Provider == "" {
@@ -151,6 +151,7 @@ func registerOptions(fl *flag.FlagSet, getenv func(string) string) *Options {
 	fl.Int64Var(&o.MaxFileSize, "max-file-size", o.MaxFileSize, "larger files are skipped as too_large")
 	fl.IntVar(&o.Jobs, "index-jobs", o.Jobs, "indexing jobs run at once; more wait in a queue")
 	fl.StringVar(&o.Store.MaintenanceWorkMem, "maintenance-work-mem", o.Store.MaintenanceWorkMem, "PostgreSQL maintenance_work_mem for index builds")
+	fl.IntVar(&o.Store.KeepJobs, "keep-jobs", o.Store.KeepJobs, "finished indexing jobs kept per project; older ones are forgotten")
 	fl.DurationVar(&o.ShutdownWait, "index-shutdown-timeout", o.ShutdownWait, "how long shutdown waits for indexing jobs to stop")
 	return o
 }
@@ -197,6 +198,9 @@ func New(cfg mcpserver.Config, rt mcpserver.Options, o Options) (*Server, error)
 	}
 	if o.MaxFileSize < 0 {
 		return nil, &mcpserver.UsageError{Err: fmt.Errorf("--max-file-size is %d: it must be positive", o.MaxFileSize)}
+	}
+	if o.Store.KeepJobs < 0 {
+		return nil, &mcpserver.UsageError{Err: fmt.Errorf("--keep-jobs is %d: it must be positive", o.Store.KeepJobs)}
 	}
 	if o.Jobs < 0 {
 		return nil, &mcpserver.UsageError{Err: fmt.Errorf("--index-jobs is %d: it must be positive", o.Jobs)}

@@ -46,6 +46,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown embedder", []string{"--root", dir, "--embedder", "magic"}, nil, 2, "unknown embedder"},
 		{"ollama without model", []string{"--root", dir, "--embedder", "ollama"}, nil, 2, "needs a model"},
 		{"embedder from env", []string{"--root", dir}, map[string]string{"CODEBASE_MCP_EMBEDDER": "magic"}, 2, "unknown embedder"},
+		{"negative keep-jobs", []string{"--root", dir, "--keep-jobs", "-1"}, nil, 2, "--keep-jobs"},
 		{"eval without database", []string{"eval", "--corpus", dir}, nil, 2, "--db-url"},
 		{"eval bad format", []string{"eval", "--format", "csv", "--corpus", dir}, nil, 2, "--format"},
 		{"eval empty corpus", []string{"eval", "--corpus", dir, "--db-url", "postgres://x@127.0.0.1:1/x"}, nil, 2, "no Go files"},
