@@ -34,8 +34,8 @@ type Config struct {
 
 	// AcquireTimeout bounds how long a call waits for a pool connection,
 	// including waiting for start-up to complete (default 2s). Past it the
-	// call fails with ErrBusy when every connection is in use, or with
-	// ErrUnavailable when no connection could be made.
+	// call fails with ErrBusy when every connection is in use or still
+	// being opened, or with ErrUnavailable when connecting failed.
 	AcquireTimeout time.Duration
 
 	// ConnectTimeout bounds each attempt to open a connection (default 5s).

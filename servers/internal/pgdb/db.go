@@ -45,6 +45,10 @@ type DB struct {
 	pingSem    chan struct{} // serialises use of healthConn
 	healthConn *pgx.Conn
 
+	// reach tells whether the last attempt to connect succeeded: an acquire
+	// that times out is busy when it did, unavailable when it failed.
+	reach reachability
+
 	busyCount        atomic.Int64
 	unavailableCount atomic.Int64
 	lastReset        atomic.Int64 // unix nanoseconds
@@ -68,29 +72,35 @@ func New(cfg Config) (*DB, error) {
 	if cfg.ApplicationName != "" {
 		pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
 	}
-	health := pc.ConnConfig.Copy()
+	db := &DB{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		healthConf: pc.ConnConfig.Copy(), // Ping records its own outcomes.
+		loopDone:   make(chan struct{}),
+		kick:       make(chan struct{}, 1),
+		changed:    make(chan struct{}),
+		pingSem:    make(chan struct{}, 1),
+	}
+	// Pooled connects report their failures, even those of a connect whose
+	// acquire stopped waiting for it.
+	pc.ConnConfig.Tracer = connectTracer{r: &db.reach}
 	// Register the pgvector types on every pooled connection. Start creates
 	// the extension before any pooled connection is made.
 	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		if err := pgxvec.RegisterTypes(ctx, conn); err != nil {
-			return fmt.Errorf("register pgvector types: %w", err)
+			err = fmt.Errorf("register pgvector types: %w", err)
+			db.reach.failed(err)
+			return err
 		}
+		db.reach.ok()
 		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	return &DB{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		pool:       pool,
-		healthConf: health,
-		loopDone:   make(chan struct{}),
-		kick:       make(chan struct{}, 1),
-		changed:    make(chan struct{}),
-		pingSem:    make(chan struct{}, 1),
-	}, nil
+	db.pool = pool
+	return db, nil
 }
 
 // Config returns the configuration in effect, defaults filled in.
@@ -133,6 +143,7 @@ func (db *DB) connectLoop(ctx context.Context) {
 		db.finished = db.begun
 		db.lastErr = err
 		if err == nil {
+			db.reach.ok()
 			db.ready.Store(true)
 		}
 		close(db.changed)
@@ -235,10 +246,12 @@ func (db *DB) awaitAttempt(ctx context.Context) error {
 }
 
 // Acquire returns a pooled connection, waiting at most the acquire timeout.
-// Past it, the error is ErrBusy when every connection stayed in use and
-// ErrUnavailable when none could be made; before start-up has completed it
-// is ErrUnavailable. A canceled ctx returns ctx.Err(). Release the connection
-// when done; prefer Do, which also does that.
+// Past it, the error is ErrBusy when the database is reachable (the last
+// attempt to connect succeeded) and every connection stayed in use or was
+// still being opened, and ErrUnavailable when connecting failed; before
+// start-up has completed it is ErrUnavailable. A canceled ctx returns
+// ctx.Err(). Release the connection when done; prefer Do, which also does
+// that.
 func (db *DB) Acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	if db.closed.Load() {
 		return nil, errClosed
@@ -264,13 +277,18 @@ func (db *DB) Acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	case db.closed.Load():
 		return nil, errClosed
 	case actx.Err() != nil:
-		st := db.pool.Stat()
-		if st.AcquiredConns() >= st.MaxConns() {
-			db.busyCount.Add(1)
-			return nil, busyError(st.MaxConns(), db.cfg.AcquireTimeout)
+		// The wait ran out, either for a connection to come free or for one
+		// being opened (pgxpool returns the context's error then, not the
+		// connect's). Only a failed connect makes that an outage: a
+		// database that answers but is slow to hand out connections is busy.
+		if cause := db.reach.lastFailure(); cause != nil {
+			db.unavailableCount.Add(1)
+			return nil, unavailableError(fmt.Errorf("no connection within %s, and the last attempt to connect failed: %w",
+				db.cfg.AcquireTimeout, cause))
 		}
-		db.unavailableCount.Add(1)
-		return nil, unavailableError(fmt.Errorf("no connection within %s: %w", db.cfg.AcquireTimeout, err))
+		st := db.pool.Stat()
+		db.busyCount.Add(1)
+		return nil, busyError(st.MaxConns(), st.ConstructingConns(), db.cfg.AcquireTimeout)
 	default:
 		db.unavailableCount.Add(1)
 		db.resetPool()
@@ -347,7 +365,7 @@ func (db *DB) Ping(ctx context.Context) (time.Duration, error) {
 	if db.healthConn == nil || db.healthConn.IsClosed() {
 		conn, err := pgx.ConnectConfig(ctx, db.healthConf)
 		if err != nil {
-			db.resetPool()
+			db.pingFailed(ctx, err)
 			return 0, unavailableError(err)
 		}
 		db.healthConn = conn
@@ -356,10 +374,11 @@ func (db *DB) Ping(ctx context.Context) (time.Duration, error) {
 	if err := db.healthConn.Ping(ctx); err != nil {
 		closeQuietly(db.healthConn)
 		db.healthConn = nil
-		db.resetPool()
+		db.pingFailed(ctx, err)
 		return 0, unavailableError(err)
 	}
 	rtt := time.Since(start)
+	db.reach.ok()
 	if !db.ready.Load() {
 		db.triggerAttempt()
 		db.mu.Lock()
@@ -371,6 +390,16 @@ func (db *DB) Ping(ctx context.Context) (time.Duration, error) {
 		return rtt, unavailableError(fmt.Errorf("start-up not complete: %w", last))
 	}
 	return rtt, nil
+}
+
+// pingFailed drops the pool's idle connections after a failed health check
+// and records the failure, unless it was only the check's own deadline: a
+// database that answers slowly is not an unreachable one.
+func (db *DB) pingFailed(ctx context.Context, err error) {
+	db.resetPool()
+	if ctx.Err() == nil {
+		db.reach.failed(err)
+	}
 }
 
 // Close stops the start-up loop and closes every connection. It waits for

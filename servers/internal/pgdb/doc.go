@@ -12,7 +12,9 @@
 //     not ready triggers an attempt at once, so the first call after the
 //     database comes back succeeds without waiting out the backoff.
 //   - Acquire waits at most Config.AcquireTimeout (default 2s). When every
-//     connection stayed in use it fails with ErrBusy; never a hang.
+//     connection stayed in use, or was still being opened by a database
+//     that answers, it fails with ErrBusy; when the last attempt to connect
+//     failed, with ErrUnavailable; never a hang.
 //   - Do and Tx report a call that loses its connection mid-way (a server
 //     restart, a network failure) as ErrUnavailable, and drop the pool's
 //     idle connections so the next call opens a fresh one.

@@ -7,8 +7,9 @@ import (
 )
 
 // ErrBusy is the sentinel for an acquire that waited the whole acquire
-// timeout while every connection of the pool was in use. Retrying later can
-// succeed. Test for it with errors.Is.
+// timeout while every connection of the pool was in use or still being
+// opened, the database being reachable. Retrying later can succeed. Test
+// for it with errors.Is.
 var ErrBusy = errors.New("database busy")
 
 // ErrUnavailable is the sentinel for a database the server cannot use right
@@ -55,11 +56,16 @@ func (e *Error) Kind() string {
 	return "unavailable"
 }
 
-func busyError(maxConns int32, waited time.Duration) error {
+// busyError says that no connection came free within waited; opening is
+// how many connections the pool was still opening then.
+func busyError(maxConns, opening int32, waited time.Duration) error {
+	what := fmt.Sprintf("all %d database connections stayed in use", maxConns)
+	if opening > 0 {
+		what = fmt.Sprintf("all %d database connections stayed in use (%d of them still opening)", maxConns, opening)
+	}
 	return &Error{
 		sentinel: ErrBusy,
-		message: fmt.Sprintf("the server is busy: all %d database connections stayed in use for %s; retry in a few seconds",
-			maxConns, waited.Round(time.Millisecond)),
+		message:  fmt.Sprintf("the server is busy: %s for %s; retry in a few seconds", what, waited.Round(time.Millisecond)),
 	}
 }
 
