@@ -81,9 +81,11 @@ const BenchName = "BenchmarkEval"
 
 // WriteBench prints the results in Go benchmark format, for perfgate and
 // benchstat: one line per ranking with the units mrr@K and recall@K, after
-// Unit lines that declare them better when higher and exact (the same
-// corpus, embedder and queries give the same figures, so one run is a
-// sample that needs no statistics).
+// Unit lines that declare them better when higher and exact: the same
+// corpus, embedder and queries give the same figures, but for ties between
+// equal vector distances, which the order chunks were written in breaks
+// (about 0.0001 between runs of --limit 300), so one run is a sample that
+// needs no statistics.
 func WriteBench(w io.Writer, rs []Result) {
 	units := map[string]bool{}
 	for _, r := range rs {
