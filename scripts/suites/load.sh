@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# load.sh is perfgate.yml's `load` suite: both servers, as the real binaries
-# over streamable HTTP, under `perfgate load` with many concurrent MCP client
-# sessions, a ramp and think time, for several rounds. It prints only
-# perfgate load's Go benchmark results on stdout; everything else goes to
-# stderr (perfgate keeps it next to the results).
+# load.sh is perfgate.yml's `load` and `search` suites: the servers, as the
+# real binaries over streamable HTTP, under `perfgate load` with many
+# concurrent MCP client sessions, a ramp and think time, for several rounds.
+# It prints only perfgate load's Go benchmark results on stdout; everything
+# else goes to stderr (perfgate keeps it next to the results).
 #
 # It needs DATABASE_URL (perfgate sets it). The servers share that database
 # (each keeps its own migration table); the run uses a project of its own.
@@ -11,6 +11,8 @@
 # Sizes, from the environment (perfgate.yml's profiles set them):
 #   LOAD_CLIENTS (50)  LOAD_RAMP (5s)  LOAD_DURATION (10s)  LOAD_ROUNDS (3)
 #   LOAD_THINK (100ms..400ms)  LOAD_FIXTURE_FILES (2000): the indexed repository
+#   LOAD_SCENARIOS ("codebase-search workflow-mix"): which, in order; only the
+#   servers they need are started
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,6 +24,7 @@ duration=${LOAD_DURATION:-10s}
 rounds=${LOAD_ROUNDS:-3}
 think=${LOAD_THINK:-100ms..400ms}
 files=${LOAD_FIXTURE_FILES:-2000}
+scenarios=${LOAD_SCENARIOS:-codebase-search workflow-mix}
 project="perfgate-load-$$"
 
 work=$(mktemp -d)
@@ -46,18 +49,6 @@ log() { echo "load: $*" >&2; }
 "$GO" build -o "$work/bin/" ./cmd/perfgate ./cmd/codebase-mcp ./cmd/workflow-mcp ./servers/codebase/fixture/fixturegen
 bin="$work/bin"
 
-# The generated repository is deterministic: keep it between runs, as the
-# codebase benchmarks do, and mark it complete only once fully written.
-repo="${TMPDIR:-/tmp}/perfgate-codebase-fixture-$files-1"
-if [ ! -e "$repo.complete" ]; then
-	rm -rf "$repo"
-	"$bin/fixturegen" -files "$files" -seed 1 "$repo" >&2
-	touch "$repo.complete"
-fi
-
-log "indexing $files files into project $project"
-"$bin/codebase-mcp" index --db-url "$DATABASE_URL" --root "$repo" --project "$project" "$repo" >&2
-
 # serve NAME ARGS... starts a server on a free port and sets $url to its
 # /mcp endpoint, read from its "serving" log line.
 serve() {
@@ -80,20 +71,39 @@ serve() {
 	log "$name serving at $url"
 }
 
-serve codebase-mcp --root "$repo"
-codebase_url=$url
-serve workflow-mcp
-workflow_url=$url
-
+started=()
 status=0
-for run in "codebase-search $codebase_url" "workflow-mix $workflow_url"; do
-	set -- $run
-	log "perfgate load --scenario $1: $clients clients, ramp $ramp, $rounds rounds of $duration, think $think"
-	"$bin/perfgate" load --url "$2" --scenario "$1" --project "$project" --clients "$clients" \
+for scenario in $scenarios; do
+	case $scenario in
+	codebase-search)
+		# The generated repository is deterministic: keep it between runs,
+		# as the codebase benchmarks do, marked complete once fully written.
+		repo="${TMPDIR:-/tmp}/perfgate-codebase-fixture-$files-1"
+		if [ ! -e "$repo.complete" ]; then
+			rm -rf "$repo"
+			"$bin/fixturegen" -files "$files" -seed 1 "$repo" >&2
+			touch "$repo.complete"
+		fi
+		log "indexing $files files into project $project"
+		"$bin/codebase-mcp" index --db-url "$DATABASE_URL" --root "$repo" --project "$project" "$repo" >&2
+		serve codebase-mcp --root "$repo"
+		started+=(codebase-mcp)
+		;;
+	workflow-mix)
+		serve workflow-mcp
+		started+=(workflow-mcp)
+		;;
+	*)
+		log "unknown scenario $scenario in LOAD_SCENARIOS"
+		exit 2
+		;;
+	esac
+	log "perfgate load --scenario $scenario: $clients clients, ramp $ramp, $rounds rounds of $duration, think $think"
+	"$bin/perfgate" load --url "$url" --scenario "$scenario" --project "$project" --clients "$clients" \
 		--ramp "$ramp" --duration "$duration" --rounds "$rounds" --think "$think" || status=$?
 done
 # The servers' own logs, for the suite's stderr file.
-for name in codebase-mcp workflow-mcp; do
+for name in "${started[@]}"; do
 	log "$name: $(grep -c '"tool"' "$work/$name.log" || true) tool-call log lines"
 done
 exit "$status"
