@@ -171,7 +171,8 @@ func TestConcurrentClaim(t *testing.T) {
 		wg.Go(func() {
 			<-startLine
 			owner := fmt.Sprintf("agent-%02d", i)
-			res := c.call("claim_work_item", map[string]any{"id": id, "owner": owner, "lease_seconds": 1})
+			// A lease that outlasts the contest on a loaded machine.
+			res := c.call("claim_work_item", map[string]any{"id": id, "owner": owner, "lease_seconds": 60})
 			mu.Lock()
 			defer mu.Unlock()
 			if res.IsError {
@@ -196,10 +197,12 @@ func TestConcurrentClaim(t *testing.T) {
 		t.Errorf("owner %v, want %s", get(item, "work_item", "owner"), owners[0])
 	}
 
-	// The owner renews; another is still refused.
+	// Another is refused while the lease runs.
 	other := "agent-late"
 	s.fail("claim_work_item", map[string]any{"id": id, "owner": other, "lease_seconds": 60}, "claimed by")
-	// After the one-second lease expires, another can claim it.
+	// The owner renews for one second; after that lease expires, another
+	// can claim it.
+	s.ok("claim_work_item", map[string]any{"id": id, "owner": owners[0], "lease_seconds": 1})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		res := s.call("claim_work_item", map[string]any{"id": id, "owner": other, "lease_seconds": 60})
