@@ -228,8 +228,12 @@ type DeploymentQuery struct {
 // CodeRef points a work item at a span of code, as a codebase-mcp
 // search_code hit describes it.
 type CodeRef struct {
-	ID          int64
-	WorkItemID  int64
+	ID         int64
+	WorkItemID int64
+	// CodeProject is the codebase-mcp project the hit came from (the
+	// project of its search_code answer); "" means codebase-mcp's default.
+	// It is not the workflow project.
+	CodeProject string
 	Repository  string
 	Path        string
 	Symbol      string

@@ -29,6 +29,8 @@ type StatusRequest struct {
 	ContentHash string `json:"content_hash"`
 	StartLine   int    `json:"start_line"`
 	EndLine     int    `json:"end_line"`
+	// Project is codebase-mcp's project; omitted for its default.
+	Project string `json:"project,omitempty"`
 }
 
 // StatusResult is the structured result of ToolName: status is current,
@@ -140,7 +142,7 @@ func (c *Client) status(ctx context.Context, cl *client.Client, ref workflow.Cod
 		return "", ctx.Err()
 	}
 	args := StatusRequest{Repository: ref.Repository, Path: ref.Path, Symbol: ref.Symbol, ContentHash: ref.ContentHash,
-		StartLine: ref.StartLine, EndLine: ref.EndLine}
+		StartLine: ref.StartLine, EndLine: ref.EndLine, Project: ref.CodeProject}
 	res, err := cl.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: ToolName, Arguments: args}})
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", ToolName, err)

@@ -41,6 +41,29 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// Each reference is asked about in its own codebase-mcp project; one
+// without a project in the default one.
+func TestCheckAsksTheLinkedProject(t *testing.T) {
+	t.Parallel()
+	fake := fakecodebase.New(t)
+	fake.Set("r", "a.go", "ha")              // default project
+	fake.SetIn("team", "r", "a.go", "ha-v2") // the same file, re-indexed in another project
+	refs := []workflow.CodeRef{
+		{Repository: "r", Path: "a.go", ContentHash: "ha", StartLine: 1, EndLine: 9},
+		{CodeProject: "team", Repository: "r", Path: "a.go", ContentHash: "ha-v2", StartLine: 1, EndLine: 9},
+		{CodeProject: "team", Repository: "r", Path: "a.go", ContentHash: "ha", StartLine: 1, EndLine: 9},
+		{CodeProject: "other", Repository: "r", Path: "a.go", ContentHash: "ha", StartLine: 1, EndLine: 9},
+	}
+	got, err := codeclient.New(codeclient.Config{URL: fake.URL}).Check(context.Background(), refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []workflow.CodeStatus{workflow.CodeCurrent, workflow.CodeCurrent, workflow.CodeChanged, workflow.CodeMissing}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Check = %v, want %v", got, want)
+	}
+}
+
 func TestCheckFailures(t *testing.T) {
 	t.Parallel()
 	// A codebase-mcp without the tool.

@@ -4,7 +4,8 @@
 // per reference, a few at a time, within a short overall timeout.
 //
 // The tool it relies on takes StatusRequest (repository, path, symbol,
-// content_hash, start_line, end_line) and returns StatusResult as
+// content_hash, start_line, end_line, and the reference's codebase-mcp
+// project, omitted for the default one) and returns StatusResult as
 // structured content: {"status": "current" | "changed" | "missing"}.
 // A reference the tool refuses (an error result) or answers with another
 // status is reported as unknown; a codebase-mcp that cannot be reached, or

@@ -16,11 +16,11 @@ const (
 	MaxCodeRefLimit     = 200
 )
 
-const codeRefCols = `r.id, r.work_item_id, r.repository, r.path, r.symbol, r.start_line, r.end_line, r.content_hash, r.created_at`
+const codeRefCols = `r.id, r.work_item_id, r.code_project, r.repository, r.path, r.symbol, r.start_line, r.end_line, r.content_hash, r.created_at`
 
 func scanCodeRef(row pgx.Row) (workflow.CodeRef, error) {
 	var r workflow.CodeRef
-	err := row.Scan(&r.ID, &r.WorkItemID, &r.Repository, &r.Path, &r.Symbol, &r.StartLine, &r.EndLine, &r.ContentHash, &r.CreatedAt)
+	err := row.Scan(&r.ID, &r.WorkItemID, &r.CodeProject, &r.Repository, &r.Path, &r.Symbol, &r.StartLine, &r.EndLine, &r.ContentHash, &r.CreatedAt)
 	return r, err
 }
 
@@ -34,13 +34,13 @@ func (s *Store) LinkCode(ctx context.Context, project int64, in workflow.CodeRef
 		return workflow.CodeRef{}, &workflow.InputError{Field: "start_line", Reason: "lines are 1-based and end_line may not precede start_line"}
 	}
 	const q = `
-INSERT INTO code_references AS r (project_id, work_item_id, repository, path, symbol, start_line, end_line, content_hash)
-SELECT $1, w.id, $3, $4, $5, $6, $7, $8 FROM work_items w WHERE w.id = $2 AND w.project_id = $1
+INSERT INTO code_references AS r (project_id, work_item_id, repository, path, symbol, start_line, end_line, content_hash, code_project)
+SELECT $1, w.id, $3, $4, $5, $6, $7, $8, $9 FROM work_items w WHERE w.id = $2 AND w.project_id = $1
 RETURNING ` + codeRefCols
 	var r workflow.CodeRef
 	err := s.do(ctx, func(c *pgxpool.Conn) error {
 		var err error
-		r, err = scanCodeRef(c.QueryRow(ctx, q, project, in.WorkItemID, in.Repository, in.Path, in.Symbol, in.StartLine, in.EndLine, in.ContentHash))
+		r, err = scanCodeRef(c.QueryRow(ctx, q, project, in.WorkItemID, in.Repository, in.Path, in.Symbol, in.StartLine, in.EndLine, in.ContentHash, in.CodeProject))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return &workflow.NotFoundError{What: "work item", ID: in.WorkItemID}
 		}

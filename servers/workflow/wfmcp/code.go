@@ -3,6 +3,7 @@ package wfmcp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/perfgate/perfgate/servers/internal/tool"
 	"github.com/perfgate/perfgate/servers/workflow"
@@ -11,6 +12,7 @@ import (
 type linkCodeIn struct {
 	Project     string `json:"project,omitempty" jsonschema:"Name or id (default: active)"`
 	WorkItem    int64  `json:"work_item"`
+	CodeProject string `json:"code_project,omitempty" jsonschema:"codebase-mcp's project, not this server's (default: its default)"`
 	Repository  string `json:"repository"`
 	Path        string `json:"path"`
 	Symbol      string `json:"symbol,omitempty"`
@@ -39,13 +41,14 @@ type checkCodeOut struct {
 func (t *tools) addCodeTools(r tool.Registrar) {
 	tool.Add(r, tool.Spec{
 		Name:        "link_code",
-		Description: "Link a work item to code: copy the fields of a codebase-mcp search_code hit.",
+		Description: "Link a work item to code: copy the fields of a codebase-mcp search_code hit, and the answer's project as code_project.",
 	}, func(ctx context.Context, in linkCodeIn) (codeRefResult, error) {
 		if in.Repository == "" || in.Path == "" || in.ContentHash == "" {
 			return codeRefResult{}, tool.Errorf("repository, path and content_hash are required: copy them from the search_code hit")
 		}
 		return inProject(ctx, t, in.Project, func(p int64) (codeRefResult, error) {
-			ref, err := t.Store.LinkCode(ctx, p, workflow.CodeRef{WorkItemID: in.WorkItem, Repository: in.Repository, Path: in.Path,
+			ref, err := t.Store.LinkCode(ctx, p, workflow.CodeRef{WorkItemID: in.WorkItem, CodeProject: strings.TrimSpace(in.CodeProject),
+				Repository: in.Repository, Path: in.Path,
 				Symbol: in.Symbol, StartLine: in.StartLine, EndLine: in.EndLine, ContentHash: in.ContentHash})
 			return codeRefResult{CodeRef: codeRefRecord(ref)}, err
 		})

@@ -97,3 +97,39 @@ func TestCodeReferencesNotConfigured(t *testing.T) {
 		t.Errorf("notice %q does not name --codebase-url", notice)
 	}
 }
+
+// A link keeps the codebase-mcp project it came from and is checked there;
+// a link without one is checked in codebase-mcp's default project.
+func TestCodeReferenceProject(t *testing.T) {
+	t.Parallel()
+	fake := fakecodebase.New(t)
+	fake.SetIn("team", "perfgate", "gate/compare.go", "h1")
+	s := start(t, wfserver.Options{CodebaseURL: fake.URL, CodebaseTimeout: 2 * time.Second}).session(t)
+	s.newProject("code")
+	task := s.item("task", "fix the parser", 0)
+	other := s.item("task", "same link, no project", 0)
+
+	linked := s.ok("link_code", map[string]any{"work_item": task, "code_project": " team ", "repository": "perfgate",
+		"path": "gate/compare.go", "start_line": 1, "end_line": 9, "content_hash": "h1"})
+	if got := get(linked, "code_ref").(map[string]any)["code_project"]; got != "team" {
+		t.Errorf("link_code stored code_project %v, want team: %v", got, linked)
+	}
+	s.ok("link_code", map[string]any{"work_item": other, "repository": "perfgate",
+		"path": "gate/compare.go", "start_line": 1, "end_line": 9, "content_hash": "h1"})
+
+	for _, tc := range []struct {
+		item    int64
+		project any // the code_project listed; nil when omitted
+		status  string
+	}{{task, "team", "current"}, {other, nil, "missing"}} {
+		out := s.ok("check_code_references", map[string]any{"work_item": tc.item})
+		refs := get(out, "code_refs").([]any)
+		if len(refs) != 1 {
+			t.Fatalf("check_code_references: %v, want one reference", out)
+		}
+		ref := refs[0].(map[string]any)
+		if ref["code_project"] != tc.project || ref["status"] != tc.status {
+			t.Errorf("work item %d: code_project %v, status %v; want %v, %s", tc.item, ref["code_project"], ref["status"], tc.project, tc.status)
+		}
+	}
+}

@@ -29,10 +29,12 @@ func Scale(xs []float64, factor float64) {
 }
 `
 
-// TestCodeReferencesRealCodebase links a work item to a hit of a real
-// codebase-mcp (its own database), edits and re-indexes the file, and sees
-// the reference become changed; with codebase-mcp stopped the check answers
-// unknown with a notice.
+// TestCodeReferencesRealCodebase links a work item to hits of a real
+// codebase-mcp (its own database) in two of its projects, the default one
+// and another, edits the file and re-indexes it in the other project only,
+// and sees that reference, and only it, become changed: each link asks its
+// own project. With codebase-mcp stopped the check answers unknown with a
+// notice.
 func TestCodeReferencesRealCodebase(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -81,34 +83,53 @@ func TestCodeReferencesRealCodebase(t *testing.T) {
 	// The harness checks codebase-mcp's results against its output schemas too.
 	code := (&env{url: cbURL}).session(t)
 
-	index := func() {
+	const codeProject = "calc-team" // codebase-mcp's, not workflow-mcp's
+	index := func(project string) {
 		t.Helper()
-		job := code.ok("index_repository", map[string]any{"path": repo})
+		job := code.ok("index_repository", map[string]any{"path": repo, "project": project})
 		st := code.ok("get_indexing_status", map[string]any{"job_id": get(job, "job_id"), "wait_seconds": 50})
 		if get(st, "state") != "succeeded" {
-			t.Fatalf("indexing: %v", st)
+			t.Fatalf("indexing into %s: %v", project, st)
 		}
 	}
-	index()
-	hits := get(code.ok("search_code", map[string]any{"query": "sum of two integers", "limit": 5}), "hits").([]any)
-	var hit map[string]any
-	for _, h := range hits {
-		if get(h, "symbol") == "Add" {
-			hit = h.(map[string]any)
-			break
+	// findAdd returns the search_code answer's project and its hit on Add.
+	findAdd := func(project string) (string, map[string]any) {
+		t.Helper()
+		out := code.ok("search_code", map[string]any{"query": "sum of two integers", "limit": 5, "project": project})
+		for _, h := range get(out, "hits").([]any) {
+			if get(h, "symbol") == "Add" {
+				return get(out, "project").(string), h.(map[string]any)
+			}
 		}
+		t.Fatalf("search_code in %s did not find Add: %v", project, out)
+		return "", nil
 	}
-	if hit == nil {
-		t.Fatalf("search_code did not find Add: %v", hits)
+	index("default")
+	index(codeProject)
+	defaultProject, defaultHit := findAdd("default")
+	answerProject, hit := findAdd(codeProject)
+	if answerProject != codeProject {
+		t.Fatalf("search_code in %s answered for project %q", codeProject, answerProject)
 	}
 
 	// workflow-mcp on its own database, asking that codebase-mcp.
 	s := start(t, wfserver.Options{CodebaseURL: cbURL, CodebaseTimeout: 3 * time.Second}).session(t)
 	s.newProject("calc")
-	task := s.item("task", "make Add overflow-safe", 0)
-	s.ok("link_code", map[string]any{"work_item": task, "repository": hit["repository"], "path": hit["path"],
-		"symbol": hit["symbol"], "start_line": hit["start_line"], "end_line": hit["end_line"], "content_hash": hit["content_hash"]})
-	check := func() (string, any) {
+	link := func(title, project string, hit map[string]any) int64 {
+		t.Helper()
+		task := s.item("task", title, 0)
+		out := s.ok("link_code", map[string]any{"work_item": task, "code_project": project, "repository": hit["repository"],
+			"path": hit["path"], "symbol": hit["symbol"], "start_line": hit["start_line"], "end_line": hit["end_line"],
+			"content_hash": hit["content_hash"]})
+		if got, _ := get(out, "code_ref").(map[string]any)["code_project"].(string); got != project {
+			t.Fatalf("link_code stored code_project %q, want %q: %v", got, project, out)
+		}
+		return task
+	}
+	inProject := link("make Add overflow-safe", answerProject, hit)
+	inDefault := link("document Add", defaultProject, defaultHit)
+	check := func(task int64) (string, any) {
+		t.Helper()
 		out := s.ok("check_code_references", map[string]any{"work_item": task})
 		refs := get(out, "code_refs").([]any)
 		if len(refs) != 1 {
@@ -116,21 +137,28 @@ func TestCodeReferencesRealCodebase(t *testing.T) {
 		}
 		return get(refs[0], "status").(string), get(out, "notice")
 	}
-	if st, notice := check(); st != "current" || notice != nil {
-		t.Fatalf("before the edit: status %s, notice %v; want current", st, notice)
+	for _, task := range []int64{inProject, inDefault} {
+		if st, notice := check(task); st != "current" || notice != nil {
+			t.Fatalf("work item %d before the edit: status %s, notice %v; want current", task, st, notice)
+		}
 	}
 
+	// The edit is re-indexed in the other project only: its link changes,
+	// the default project's does not.
 	edited := strings.Replace(calcV1, "return a + b", "return b + a // commutative", 1)
 	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	index()
-	if st, _ := check(); st != "changed" {
-		t.Fatalf("after editing Add and re-indexing: status %s, want changed", st)
+	index(codeProject)
+	if st, _ := check(inProject); st != "changed" {
+		t.Fatalf("after editing Add and re-indexing %s: status %s, want changed", codeProject, st)
+	}
+	if st, _ := check(inDefault); st != "current" {
+		t.Fatalf("the default project was not re-indexed: status %s, want current", st)
 	}
 
 	stop()
-	st, notice := check()
+	st, notice := check(inProject)
 	if st != "unknown" {
 		t.Errorf("with codebase-mcp stopped: status %s, want unknown", st)
 	}

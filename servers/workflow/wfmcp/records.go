@@ -147,6 +147,7 @@ func deploymentRecord(d workflow.Deployment) deploymentOut {
 type codeRefOut struct {
 	ID          int64  `json:"id"`
 	WorkItem    int64  `json:"work_item"`
+	CodeProject string `json:"code_project,omitempty"`
 	Repository  string `json:"repository"`
 	Path        string `json:"path"`
 	Symbol      string `json:"symbol,omitempty"`
@@ -158,7 +159,7 @@ type codeRefOut struct {
 }
 
 func codeRefRecord(r workflow.CodeRef) codeRefOut {
-	return codeRefOut{ID: r.ID, WorkItem: r.WorkItemID, Repository: r.Repository, Path: r.Path, Symbol: r.Symbol,
+	return codeRefOut{ID: r.ID, WorkItem: r.WorkItemID, CodeProject: r.CodeProject, Repository: r.Repository, Path: r.Path, Symbol: r.Symbol,
 		StartLine: r.StartLine, EndLine: r.EndLine, ContentHash: r.ContentHash}
 }
 

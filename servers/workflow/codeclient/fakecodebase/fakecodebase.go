@@ -30,13 +30,13 @@ type Server struct {
 	http  *httptest.Server
 	close sync.Once
 	mu    sync.Mutex
-	files map[[2]string]string // (repository, path) -> content hash
+	files map[[3]string]string // (project, repository, path) -> content hash
 	calls int
 }
 
 // New starts a fake with no files, closed when the test ends.
 func New(t testing.TB) *Server {
-	f := &Server{files: map[[2]string]string{}}
+	f := &Server{files: map[[3]string]string{}}
 	s := server.NewMCPServer("fake-codebase-mcp", "test", server.WithToolCapabilities(false))
 	s.AddTool(mcp.NewTool(codeclient.ToolName,
 		mcp.WithDescription("Whether indexed code still has a content hash."),
@@ -46,6 +46,7 @@ func New(t testing.TB) *Server {
 		mcp.WithString("content_hash", mcp.Required()),
 		mcp.WithNumber("start_line"),
 		mcp.WithNumber("end_line"),
+		mcp.WithString("project"),
 	), mcp.NewStructuredToolHandler(f.status))
 	f.http = httptest.NewServer(server.NewStreamableHTTPServer(s))
 	f.URL = f.http.URL + "/mcp"
@@ -57,7 +58,7 @@ func (f *Server) status(ctx context.Context, _ mcp.CallToolRequest, in codeclien
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
-	hash, ok := f.files[[2]string{in.Repository, in.Path}]
+	hash, ok := f.files[key(in.Project, in.Repository, in.Path)]
 	switch {
 	case !ok:
 		return codeclient.StatusResult{Status: "missing"}, nil
@@ -67,18 +68,32 @@ func (f *Server) status(ctx context.Context, _ mcp.CallToolRequest, in codeclien
 	return codeclient.StatusResult{Status: "current"}, nil
 }
 
-// Set indexes path of repository with content hash.
-func (f *Server) Set(repository, path, hash string) {
+// Set indexes path of repository with content hash, in the default
+// project.
+func (f *Server) Set(repository, path, hash string) { f.SetIn("", repository, path, hash) }
+
+// SetIn indexes path of repository with content hash, in project ("" or
+// "default" for the default project).
+func (f *Server) SetIn(project, repository, path, hash string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.files[[2]string{repository, path}] = hash
+	f.files[key(project, repository, path)] = hash
 }
 
-// Remove drops path of repository from the index.
+// Remove drops path of repository from the default project's index.
 func (f *Server) Remove(repository, path string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.files, [2]string{repository, path})
+	delete(f.files, key("", repository, path))
+}
+
+// key names a file of a project, as codebase-mcp does: a request without
+// a project asks the default one.
+func key(project, repository, path string) [3]string {
+	if project == "" {
+		project = "default"
+	}
+	return [3]string{project, repository, path}
 }
 
 // Calls is how many status calls the fake answered.
