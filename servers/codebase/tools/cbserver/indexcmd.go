@@ -191,7 +191,7 @@ func MainIndex(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		wctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
-	job, err = engine.Wait(wctx, job.ID, bar.update)
+	job, err = engine.Wait(wctx, job.ID, nil) // bar.update watches the job since Submit
 	if err != nil {
 		bar.finish()
 		return fmt.Errorf("wait for job %s: %w", job.ID, err)
