@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/perfgate/perfgate/internal/pgtest"
+	"github.com/perfgate/perfgate/servers/codebase/fixture"
 	"github.com/perfgate/perfgate/servers/codebase/tools/cbserver"
 )
 
@@ -129,4 +132,54 @@ func realPath(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// Interrupted (ctx ends) while the job runs: the job is cancelled, its
+// writes undone, and index exits 1 saying so.
+func TestIndexCommandInterrupted(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	repo := t.TempDir()
+	if err := fixture.Generate(repo, 1000, 1); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout bytes.Buffer
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- cbserver.Main(ctx, []string{"index", "--db-url", url, "--project", "int", "--progress-interval", "1ms", repo},
+			strings.NewReader(""), &stdout, &stderr, env(nil))
+	}()
+	// Cancel once the job runs: the first progress line.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "indexing: running") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	err := <-done
+	if cbserver.ExitCode(err) != 1 || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("exit %d (%v), want 1 saying interrupted\n%s", cbserver.ExitCode(err), err, stderr.String())
+	}
+	if !strings.Contains(err.Error(), " cancelled") {
+		t.Errorf("the job is not said to be cancelled: %v", err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to write and read at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -182,6 +182,8 @@ func MainIndex(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			o.project, mismatch.IndexModel, mismatch.IndexDimension, mismatch.EmbedderModel, mismatch.EmbedderDimension)}
 	case errors.Is(err, pgdb.ErrUnavailable):
 		return &InfraError{Err: fmt.Errorf("database: %w", err)}
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted before the indexing job started: %w", err)
 	case err != nil:
 		return fmt.Errorf("submit the indexing job: %w", err)
 	}
