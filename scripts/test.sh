@@ -58,12 +58,12 @@ wait "$child" || status=$?
 
 # The gate end to end on this repository at small size: every suite of
 # perfgate.yml (benchmarks, load, resilience, integration, observability)
-# on the same Postgres, compared with baselines/quick/. Failing tests and
-# breached targets fail make test; a regression is reported but does not,
-# as the quick sizes on a shared machine are for proving the pipeline, and
-# the PR workflow gates regressions at full size.
+# on the same Postgres, compared with baselines/quick/. Failing tests fail
+# make test; regressions and targets are reported but do not: timings at
+# the quick sizes on a shared machine prove the pipeline, and `make dry-run`
+# and the PR workflow gate them at full size.
 DATABASE_URL="$TEST_DATABASE_URL" "$bin/perfgate" dry-run --profile quick --postgres url \
-	--fail-on target,test --out perfgate-out/quick &
+	--fail-on test --out perfgate-out/quick &
 child=$!
 wait "$child" || status=$?
 
