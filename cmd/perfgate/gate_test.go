@@ -213,3 +213,27 @@ func TestCompareThresholdFlag(t *testing.T) {
 		t.Errorf("--threshold lots: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestDryRunCustomProgramBaseline: a program other than go test prints no
+// goos or goarch; its results are compared with their baseline (which
+// records them) as the same benchmark, not as one new and one missing.
+func TestDryRunCustomProgramBaseline(t *testing.T) {
+	dir, cfg := gateRepo(t, `  - name: custom
+    run: for v in 200 201 202 203 204 205; do printf 'BenchmarkCustom 1 %d req/s\n' $v; done
+`)
+	out := filepath.Join(dir, "out")
+	if code, stdout, stderr := runCLI(t, noEnv, "dry-run", "--config", cfg, "--out", out); code != exitOK {
+		t.Fatalf("first dry-run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, noEnv, "baseline", "update", "--config", cfg, "--from", out); code != exitOK {
+		t.Fatalf("baseline update: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, noEnv, "dry-run", "--config", cfg, "--out", out); code != exitOK {
+		t.Fatalf("unchanged dry-run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, c := range readReport(t, out).Comparisons {
+		if c.Status != gate.StatusUnchanged {
+			t.Errorf("%s %s %s: status %s, want unchanged", c.Suite, c.Benchmark, c.Unit, c.Status)
+		}
+	}
+}

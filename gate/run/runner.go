@@ -9,9 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfgate/perfgate/gate"
 )
@@ -222,6 +225,7 @@ func (r *Runner) runOnce(ctx context.Context, j job, res *Result) error {
 		return err
 	}
 	for _, br := range p.results {
+		withPlatform(br)
 		res.Records = append(res.Records, Record{Result: br, Run: j.run})
 	}
 	res.addUnits(p.units)
@@ -448,4 +452,21 @@ func tailOfFile(path string, n int) []string {
 		lines[i] = strings.TrimRight(l, "\r")
 	}
 	return lines
+}
+
+// withPlatform gives a result that does not say where it ran (a program
+// other than go test printed it) the goos and goarch of this machine, as
+// file configuration. Baselines record them for such results too
+// (baseline.Write), so without them the same benchmark would be one row in
+// the baseline and another in the run, never compared.
+func withPlatform(r *benchfmt.Result) {
+	for _, kv := range [...][2]string{{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH}} {
+		if r.GetConfig(kv[0]) != "" {
+			continue
+		}
+		r.SetConfig(kv[0], kv[1])
+		if i, ok := r.ConfigIndex(kv[0]); ok {
+			r.Config[i].File = true
+		}
+	}
 }

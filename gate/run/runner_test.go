@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,9 +49,12 @@ func TestRunBench(t *testing.T) {
 		if want := i/2 + 1; rec.Run != want {
 			t.Errorf("record %d (%s) run = %d, want %d", i, rec.Name, rec.Run, want)
 		}
-		// No key is added: samples of all runs stay in one benchstat row.
-		if rec.GetConfig("run") != "" || len(rec.Config) != 2 {
-			t.Errorf("record %d config = %v, want goos and cpu only", i, rec.Config)
+		// No run key is added: samples of all runs stay in one benchstat
+		// row. The goarch the output did not give is this machine's, as
+		// baselines record it.
+		if rec.GetConfig("run") != "" || len(rec.Config) != 3 || rec.GetConfig("goos") != "linux" ||
+			rec.GetConfig("goarch") != runtime.GOARCH || strings.TrimSpace(rec.GetConfig("cpu")) != "Test CPU" {
+			t.Errorf("record %d config = %v, want goos, cpu as printed and goarch %s", i, rec.Config, runtime.GOARCH)
 		}
 	}
 	if v := res.Records[0].Values[0]; v.OrigValue != 100 || v.OrigUnit != "ns/op" || v.Unit != "sec/op" {
