@@ -461,7 +461,9 @@ func tailOfFile(path string, n int) []string {
 // the baseline and another in the run, never compared.
 func withPlatform(r *benchfmt.Result) {
 	for _, kv := range [...][2]string{{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH}} {
-		if r.GetConfig(kv[0]) != "" {
+		// Not GetConfig: it builds an index of the configuration, two
+		// allocations for each of the thousands of results of a run.
+		if slices.ContainsFunc(r.Config, func(c benchfmt.Config) bool { return c.Key == kv[0] }) {
 			continue
 		}
 		r.SetConfig(kv[0], kv[1])
