@@ -42,13 +42,13 @@ func writeBenchFile(tb testing.TB, path string, benchmarks, samples int, seed ui
 }
 
 // BenchmarkReportFiles is `perfgate compare OLD NEW` on two files of
-// 1,000 benchmarks × 10 samples (3,000 comparisons with B/op and
+// 100 benchmarks × 10 samples (300 comparisons with B/op and
 // allocs/op): reading, grouping, statistics, correction, decision.
 func BenchmarkReportFiles(b *testing.B) {
 	dir := b.TempDir()
 	oldPath, newPath := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
-	writeBenchFile(b, oldPath, 1000, 10, 1, 1)
-	writeBenchFile(b, newPath, 1000, 10, 2, 1.3)
+	writeBenchFile(b, oldPath, 100, 10, 1, 1)
+	writeBenchFile(b, newPath, 100, 10, 2, 1.3)
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {

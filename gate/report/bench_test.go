@@ -33,10 +33,10 @@ func bigReport(n int) *gate.Report {
 	return r
 }
 
-// BenchmarkRender renders the report of `perfgate compare` on 1,000
+// BenchmarkRender renders the report of `perfgate compare` on 100
 // benchmarks with three units each, in every format.
 func BenchmarkRender(b *testing.B) {
-	r := bigReport(3000)
+	r := bigReport(300)
 	for _, rd := range []struct {
 		name   string
 		render func(io.Writer) error
