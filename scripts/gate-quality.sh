@@ -11,7 +11,8 @@
 #   base-ref         unchanged code against its merge-base (--base-ref HEAD)
 #   committed-slow   BenchmarkParseBench 15% slower, against the baselines
 #   base-ref-slow    the same, against the merge-base run interleaved
-# The slowdown is PERFGATE_EXPERIMENT_SLOWDOWN (gate/run/bench_test.go),
+# The slowdown is PERFGATE_EXPERIMENT_SLOWDOWN (gate/run/bench_test.go:
+# the parser re-parses that fraction of its input),
 # which the merge-base side of a --base-ref run ignores. Extra flags, e.g.
 # --profile quick --suite gate, go to every run. Outputs are kept in
 # $GQ_OUT (default /tmp/perfgate-gate-quality/MODE/<i>/).
