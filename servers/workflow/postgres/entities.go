@@ -291,6 +291,11 @@ func (s *Store) QueryEntities(ctx context.Context, project int64, in workflow.En
 	}
 	q := `SELECT ` + entityCols + ` FROM entities e JOIN entity_types t ON t.id = e.type_id
 WHERE ` + strings.Join(where, " AND ") + ` ORDER BY e.id LIMIT $3`
+	// Planned for its values every time (an unnamed statement): a cached
+	// generic plan cannot know that "e.id > $2" is e.id > 0 on a first page
+	// and ANDs the bitmap of every entity of the project into the filter's
+	// (5-15ms at 100,000 entities instead of 1-2ms).
+	args = append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 	var items []workflow.Entity
 	err := s.do(ctx, func(c *pgxpool.Conn) error {
 		rows, err := c.Query(ctx, q, args...)
