@@ -297,13 +297,13 @@ func (g *gateRun) run(ctx context.Context, e *env) (*gate.Report, error) {
 func (g *gateRun) readBaseline(suite string) (*compare.Set, []string, string) {
 	b, err := baseline.Read(g.baselines, suite)
 	if errors.Is(err, baseline.ErrNoBaseline) {
-		msg := err.Error()
+		// The profile's baselines are written by the same verb with the
+		// same profile.
+		update := "perfgate baseline update"
 		if p := g.flags.profile; p != "" {
-			// The profile's baselines are written by the same verb with
-			// the same profile.
-			msg = strings.Replace(msg, "perfgate baseline update", "perfgate baseline update --profile "+p, 1)
+			update += " --profile " + p
 		}
-		return nil, []string{msg}, ""
+		return nil, []string{fmt.Sprintf("%v; run `%s` and commit it", err, update)}, ""
 	}
 	if err != nil {
 		return nil, []string{fmt.Sprintf("baseline of suite %s unreadable, every benchmark is new: %v", suite, err)}, ""

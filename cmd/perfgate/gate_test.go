@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,7 +59,10 @@ func readReport(t *testing.T, out string) *gate.Report {
 // commits its results, the same code passes against them, and a 2x slowdown
 // fails with the regression named in comment.md.
 func TestDryRunBaselineRegression(t *testing.T) {
-	dir, cfg := gateRepo(t, "")
+	dir, cfg := gateRepo(t, `    profiles:
+      quick:
+        env: {QUICK: "1"}
+`)
 	out := filepath.Join(dir, "out")
 
 	code, stdout, stderr := runCLI(t, noEnv, "dry-run", "--config", cfg, "--out", out)
@@ -71,6 +75,21 @@ func TestDryRunBaselineRegression(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "verdict") {
 		t.Errorf("dry-run printed no verdict:\n%s", stdout)
+	}
+	if !slices.ContainsFunc(r.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "no baseline for suite demo") && strings.HasSuffix(w, "run `perfgate baseline update` and commit it")
+	}) {
+		t.Errorf("first dry-run: warnings %q do not say how to create the baseline", r.Warnings)
+	}
+	// With a profile, the command to run names it.
+	code, stdout, stderr = runCLI(t, noEnv, "dry-run", "--config", cfg, "--out", out, "--profile", "quick")
+	if code != exitOK {
+		t.Fatalf("first dry-run --profile quick: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if w := readReport(t, out).Warnings; !slices.ContainsFunc(w, func(w string) bool {
+		return strings.HasSuffix(w, "run `perfgate baseline update --profile quick` and commit it")
+	}) {
+		t.Errorf("first dry-run --profile quick: warnings %q do not name the profile", w)
 	}
 
 	code, stdout, stderr = runCLI(t, noEnv, "baseline", "update", "--config", cfg, "--from", out)

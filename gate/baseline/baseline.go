@@ -152,13 +152,14 @@ func hasConfig(r *benchfmt.Result, key string) bool {
 }
 
 // Read reads the baseline of a suite from Path(dir, suite). A missing file
-// is an error wrapping ErrNoBaseline that says how to create it; malformed
-// lines are Warnings, not errors.
+// is an error wrapping ErrNoBaseline that names the suite and the path (the
+// caller knows the command that creates it); malformed lines are Warnings,
+// not errors.
 func Read(dir, suite string) (*Baseline, error) {
 	path := Path(dir, suite)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w for suite %s (%s); run `perfgate baseline update` and commit it", ErrNoBaseline, suite, path)
+		return nil, fmt.Errorf("%w for suite %s (%s)", ErrNoBaseline, suite, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read baseline %s: %w", path, err)

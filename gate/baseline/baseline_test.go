@@ -179,7 +179,7 @@ func TestReadMissing(t *testing.T) {
 	if !errors.Is(err, baseline.ErrNoBaseline) {
 		t.Fatalf("err = %v, want ErrNoBaseline", err)
 	}
-	want := "no baseline for suite search (" + filepath.Join(dir, "search.txt") + "); run `perfgate baseline update` and commit it"
+	want := "no baseline for suite search (" + filepath.Join(dir, "search.txt") + ")"
 	if err.Error() != want {
 		t.Errorf("err = %q, want %q", err, want)
 	}
