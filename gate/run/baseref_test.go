@@ -40,7 +40,7 @@ func benchRepo(t *testing.T, log string) (repo, base string) {
 		t.Fatal(err)
 	}
 	write := func(ns string) {
-		script := "echo \"$PERFGATE_SIDE\" >> '" + log + "'\necho 'BenchmarkWork 1 " + ns + " ns/op'\n"
+		script := "echo \"$PERFGATE_SIDE $GOFLAGS\" >> '" + log + "'\necho 'BenchmarkWork 1 " + ns + " ns/op'\n"
 		if err := os.WriteFile(filepath.Join(sub, "bench.sh"), []byte(script), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -61,6 +61,7 @@ func TestRunBaseRef(t *testing.T) {
 	repo, base := benchRepo(t, log)
 	r, progress := newRunner(t)
 	r.Dir = filepath.Join(repo, "sub")
+	r.Env = append(r.Env, "GOFLAGS=-mod=mod")
 	out := t.TempDir()
 	r.OutDir = out
 	s := suite("work", "sh bench.sh")
@@ -92,8 +93,10 @@ func TestRunBaseRef(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(sides) != "base\nhead\nbase\nhead\n" {
-		t.Errorf("order of runs = %q", sides)
+	// Both sides build with -trimpath, added to the caller's GOFLAGS, so
+	// that the same code builds to the same binary in either directory.
+	if string(sides) != "base -mod=mod -trimpath\nhead -mod=mod -trimpath\nbase -mod=mod -trimpath\nhead -mod=mod -trimpath\n" {
+		t.Errorf("order of runs and their GOFLAGS = %q", sides)
 	}
 	want := regexp.MustCompile(`^\[1/1\] work base 1/2 … \d+\.\ds\n\[1/1\] work head 1/2 … \d+\.\ds\n\[1/1\] work base 2/2 … \d+\.\ds\n\[1/1\] work head 2/2 … \d+\.\ds\n$`)
 	if !want.MatchString(progress.String()) {
