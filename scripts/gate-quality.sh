@@ -61,7 +61,7 @@ for i in $(seq "$n"); do
 	# as the slower parser parses more): real effects of the change, neither
 	# detections nor false alarms. Any other regression, or any at all
 	# without a slowdown, is a false alarm.
-	regs=$(go run ./scripts/gate-quality/regressions.go "$dir/report.json")
+	regs=$(go run ./scripts/gate-quality/regressions "$dir/report.json")
 	injected=no
 	others=0
 	while IFS= read -r r; do

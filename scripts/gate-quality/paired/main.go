@@ -10,7 +10,7 @@
 // (report.json). A benchmark is flagged when its adjusted p < alpha and its
 // median ratio is beyond the threshold, as perfgate flags regressions.
 //
-//	go run ./scripts/gate-quality/paired.go -bench ParseBench /tmp/perfgate-gate-quality/base-ref-slow/*/
+//	go run ./scripts/gate-quality/paired -bench ParseBench /tmp/perfgate-gate-quality/base-ref-slow/*/
 //
 // This is an experiment's analysis, not the gate: docs/gate-quality.md.
 package main
