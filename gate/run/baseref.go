@@ -62,6 +62,7 @@ func (r *Runner) RunBaseRef(ctx context.Context, ref string, suites []gate.Suite
 		return nil, fmt.Errorf("find the merge-base of %s and HEAD: %w; fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin)", ref, err)
 	}
 	out := &BaseRefRun{Ref: ref, BaseCommit: base, HeadCommit: head}
+	rr.goflags = rr.goEnv(ctx, "GOFLAGS")
 
 	tmp, err := os.MkdirTemp("", "perfgate-base-")
 	if err != nil {
@@ -151,6 +152,21 @@ func (r *Runner) git(ctx context.Context, dir string, args ...string) (string, e
 		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
 	}
 	return strings.TrimSpace(stdout.String()), nil
+}
+
+// goEnv is `go env key` under r.Env: the value of the environment or else
+// of the file `go env -w` writes. Where no go command answers (a suite
+// that is not Go) it is the environment's value.
+func (r *Runner) goEnv(ctx context.Context, key string) string {
+	cmd := exec.CommandContext(ctx, "go", "env", key)
+	cmd.Dir = r.Dir
+	cmd.Env = r.Env
+	out, err := cmd.Output()
+	if err != nil {
+		r.Logger.DebugContext(ctx, "go env unavailable", "key", key, "err", err)
+		return newEnviron(r.Env).value(key)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func short(sha string) string {

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,6 +115,33 @@ func TestRunBaseRef(t *testing.T) {
 	// The worktree is gone.
 	if list := git(t, repo, "worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
 		t.Errorf("worktrees left behind:\n%s", list)
+	}
+}
+
+// GOFLAGS set with `go env -w` (the file $GOENV names) are kept when
+// -trimpath is added: the variable would otherwise replace them.
+func TestRunBaseRefKeepsGoEnvFlags(t *testing.T) {
+	t.Parallel()
+	log := filepath.Join(t.TempDir(), "sides.log")
+	repo, _ := benchRepo(t, log)
+	goenv := filepath.Join(t.TempDir(), "go.env")
+	if err := os.WriteFile(goenv, []byte("GOFLAGS=-mod=mod\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := newRunner(t)
+	r.Dir = filepath.Join(repo, "sub")
+	r.OutDir = t.TempDir()
+	r.Env = slices.DeleteFunc(slices.Clone(r.Env), func(kv string) bool { return strings.HasPrefix(kv, "GOFLAGS=") })
+	r.Env = append(r.Env, "GOENV="+goenv)
+	if _, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{suite("work", "sh bench.sh")}); err != nil {
+		t.Fatal(err)
+	}
+	sides, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(sides) != "base -mod=mod -trimpath\nhead -mod=mod -trimpath\n" {
+		t.Errorf("sides and their GOFLAGS = %q", sides)
 	}
 }
 

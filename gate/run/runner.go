@@ -52,6 +52,10 @@ type Runner struct {
 	// TailLines bounds the output kept in a SuiteError and in each
 	// failing test. Default: 20.
 	TailLines int
+
+	// goflags is the GOFLAGS in effect under Env, from `go env` (which
+	// also reads the file of `go env -w`), set for a --base-ref run.
+	goflags string
 }
 
 // config returns r with its defaults applied and OutDir made absolute.
@@ -312,7 +316,12 @@ func (r *Runner) environ(s gate.Suite, side string) []string {
 		// different binaries whose layouts differed: Render/text read 26%
 		// slower in every pair of one run on unchanged code. With
 		// -trimpath the same code builds to the same bytes on either side.
-		if flags := env.get("GOFLAGS"); !slices.Contains(strings.Fields(flags), "-trimpath") {
+		// The variable replaces the GOFLAGS of `go env -w`: keep those.
+		flags := r.goflags
+		if v, ok := s.Env["GOFLAGS"]; ok {
+			flags = v
+		}
+		if !slices.Contains(strings.Fields(flags), "-trimpath") {
 			env.set("GOFLAGS", strings.TrimSpace(flags+" -trimpath"))
 		}
 	}
@@ -334,8 +343,8 @@ func newEnviron(base []string) *environ {
 	return e
 }
 
-// get is the value of k, "" when unset.
-func (e *environ) get(k string) string {
+// value is k's value, "" when unset.
+func (e *environ) value(k string) string {
 	if i, ok := e.at[k]; ok {
 		_, v, _ := strings.Cut(e.list[i], "=")
 		return v

@@ -21,7 +21,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aclements/go-moremath/stats"
@@ -114,7 +113,7 @@ func analyse(dir, suite string) ([]result, error) {
 				r.slower++
 			}
 		}
-		sort.Float64s(ratios)
+		slices.Sort(ratios)
 		r.ratio = stats.Sample{Xs: ratios, Sorted: true}.Quantile(0.5)
 		// Sign test: under no change, each pair is slower on the head side
 		// with probability 1/2.
