@@ -71,6 +71,9 @@ type Config struct {
 	// the whole run to (pprof format, written at shutdown): for performance
 	// work on the real program. Empty (the default) profiles nothing.
 	CPUProfile string
+	// GC tunes the garbage collector when Run starts (default: the
+	// runtime's own settings). $GOGC and $GOMEMLIMIT override it.
+	GC GC
 
 	// DB configures the database. Servers set DB.Migrations and
 	// DB.MigrationsTable in code; the flags set the rest.

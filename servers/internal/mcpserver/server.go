@@ -140,6 +140,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // stdin; then it shuts down gracefully and returns nil. A taken HTTP port
 // is an *AddrInUseError.
 func (s *Server) Run(ctx context.Context) error {
+	s.cfg.GC.apply(os.Getenv)
 	if s.cfg.CPUProfile != "" {
 		stop, err := startCPUProfile(s.cfg.CPUProfile)
 		if err != nil {
