@@ -109,7 +109,11 @@ const (
 type Suite struct {
 	Name string
 	// Run is a shell command, run by `sh -c` in the repository root.
+	// Exactly one of Run and Go is set.
 	Run string
+	// Go, instead of Run, has perfgate run Go benchmarks itself, one
+	// benchmark at a time (GoBench).
+	Go *GoBench
 	// Env is added to the environment of Run, after DATABASE_URL and
 	// TEST_DATABASE_URL.
 	Env map[string]string
@@ -123,6 +127,28 @@ type Suite struct {
 	// Profiles override Env, Count and Timeout for a named profile, as
 	// selected by `perfgate dry-run --profile NAME`.
 	Profiles map[string]Profile
+}
+
+// GoBench is a suite of Go benchmarks that perfgate runs itself: it builds
+// each package's test binary once (go test -c) and runs it once per
+// benchmark and round, -test.count 1. Each of the suite's Count rounds thus
+// takes one sample of every benchmark, every sample in a process of its
+// own. Under --base-ref the two sides' samples of a benchmark are taken
+// back to back, in alternating order (base, head; head, base; …), so
+// that each pair shares the machine's state of that second and a
+// paired test can compare them.
+type GoBench struct {
+	// Packages are the package patterns, as go test takes them
+	// (./gate/...). Packages without test files are skipped.
+	Packages []string
+	// Bench selects benchmarks as go test's -bench does. Default ".".
+	Bench string
+	// Skip leaves out tests and benchmarks as go test's -skip does.
+	Skip string
+	// Benchtime is go test's -benchtime (1s, 100x). Default: go test's.
+	Benchtime string
+	// Benchmem adds memory allocation statistics (-benchmem).
+	Benchmem bool
 }
 
 // Profile overrides parts of a Suite.

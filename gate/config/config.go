@@ -35,7 +35,8 @@ var (
 // YAML anchors shared by several suites.
 var (
 	topKeys       = []string{"postgres", "alpha", "threshold", "thresholds", "targets", "comment", "fail-on", "baselines", "suites"}
-	suiteKeys     = []string{"name", "run", "kind", "count", "timeout", "env", "profiles"}
+	suiteKeys     = []string{"name", "run", "go", "kind", "count", "timeout", "env", "profiles"}
+	goBenchKeys   = []string{"packages", "bench", "skip", "benchtime", "benchmem"}
 	profileKeys   = []string{"count", "timeout", "env"}
 	thresholdKeys = []string{"benchmark", "metric", "threshold"}
 	targetKeys    = []string{"benchmark", "metric", "max", "min"}
@@ -228,6 +229,7 @@ func (d *decoder) suites(f field) []gate.Suite {
 
 func (d *decoder) suite(n ast.Node, path string) (s gate.Suite, nameAt ast.Node) {
 	var hasName, hasRun bool
+	var goAt, kindAt ast.Node
 	ok := d.object(n, path, "a suite (a mapping with name and run)", suiteKeys, func(f field) {
 		switch f.key {
 		case "name":
@@ -243,7 +245,11 @@ func (d *decoder) suite(n ast.Node, path string) (s gate.Suite, nameAt ast.Node)
 		case "run":
 			hasRun = true
 			s.Run, _ = d.str(f, "the shell command that prints the results, such as go test -run '^$' -bench . ./...")
+		case "go":
+			goAt = f.keyAt
+			s.Go = d.goBench(f)
 		case "kind":
+			kindAt = f.value
 			if k, ok := d.oneOf(f, "suite kind", SuiteKinds); ok {
 				s.Kind = gate.SuiteKind(k)
 			}
@@ -264,13 +270,66 @@ func (d *decoder) suite(n ast.Node, path string) (s gate.Suite, nameAt ast.Node)
 	if !hasName {
 		d.errorf(at, "%s: missing name; add name: with a unique name such as search", path)
 	}
-	if !hasRun {
-		d.errorf(at, "%s: missing run; add run: with the shell command that prints the results", path)
+	switch {
+	case hasRun && goAt != nil:
+		d.errorf(goAt, "%s: both run and go; keep one: run: for a shell command, go: for Go benchmarks that perfgate runs one at a time", path)
+	case !hasRun && goAt == nil:
+		d.errorf(at, "%s: missing run; add run: with the shell command that prints the results (or go: with the packages of Go benchmarks)", path)
+	case goAt != nil && s.Kind == gate.KindTest:
+		d.errorf(kindAt, "%s.kind: a go: suite runs benchmarks (kind bench); for tests use run: go test -json ...", path)
 	}
 	if nameAt == nil {
 		nameAt = at
 	}
 	return s, nameAt
+}
+
+// goBench decodes a suite's go: mapping.
+func (d *decoder) goBench(f field) *gate.GoBench {
+	g := &gate.GoBench{}
+	var hasPackages bool
+	d.object(f.value, f.path, "a mapping with packages and optionally bench, skip, benchtime, benchmem", goBenchKeys, func(h field) {
+		switch h.key {
+		case "packages":
+			hasPackages = true
+			g.Packages = d.words(h, "package patterns such as ./gate/... (a list, or one string of patterns separated by spaces)")
+		case "bench":
+			g.Bench, _ = d.str(h, "a regular expression such as . or ^BenchmarkParse")
+		case "skip":
+			g.Skip, _ = d.str(h, "a regular expression such as ^BenchmarkSlow")
+		case "benchtime":
+			g.Benchtime, _ = d.str(h, "a duration such as 200ms or a count such as 100x")
+		case "benchmem":
+			g.Benchmem, _ = d.boolean(h)
+		}
+	})
+	if !hasPackages {
+		d.errorf(f.keyAt, "%s: missing packages; add packages: with the package patterns, such as ./...", f.path)
+	}
+	return g
+}
+
+// words decodes a list of strings, or one string of words separated by
+// spaces.
+func (d *decoder) words(f field, example string) []string {
+	if _, ok := d.resolve(f.value).(*ast.SequenceNode); !ok {
+		s, ok := d.str(f, example)
+		if !ok {
+			return nil
+		}
+		return strings.Fields(s)
+	}
+	items, _ := d.sequence(f.value, f.path, example)
+	var out []string
+	for i, n := range items {
+		if s, ok := d.str(field{key: f.key, keyAt: f.keyAt, value: n, path: index(f.path, i)}, example); ok {
+			out = append(out, strings.Fields(s)...)
+		}
+	}
+	if len(out) == 0 {
+		d.errorf(f.keyAt, "%s is empty; write %s", f.path, example)
+	}
+	return out
 }
 
 func (d *decoder) profiles(f field) map[string]gate.Profile {

@@ -99,7 +99,7 @@ func TestLoadInvalidFixture(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(fixtures, "invalid.yml")
 	_, err := config.Load(path)
-	want := path + `:5:5: unknown key "treshold" in suites[0]; known keys: name, run, kind, count, timeout, env, profiles`
+	want := path + `:5:5: unknown key "treshold" in suites[0]; known keys: name, run, go, kind, count, timeout, env, profiles`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Load error =\n%v\nwant\n%s", err, want)
 	}
@@ -167,6 +167,13 @@ func TestParseValues(t *testing.T) {
 		{"target in a custom unit", "targets: [{benchmark: ., metric: mrr, min: 0.8}]", func(c *gate.Config) bool { return c.Targets[0].Limit == 0.8 }},
 		{"byte-order mark", "\ufeffthreshold: 20%", func(c *gate.Config) bool { return c.Threshold == 0.2 }},
 		{"x- keys are ignored", "x-anything: {a: 1}", func(c *gate.Config) bool { return len(c.Suites) == 1 }},
+		{"go suite", "suites: [{name: s, go: {packages: [./a/..., ./b], bench: Parse, skip: Slow, benchtime: 200ms, benchmem: true}}]", func(c *gate.Config) bool {
+			return c.Suites[0].Run == "" && reflect.DeepEqual(*c.Suites[0].Go, gate.GoBench{
+				Packages: []string{"./a/...", "./b"}, Bench: "Parse", Skip: "Slow", Benchtime: "200ms", Benchmem: true})
+		}},
+		{"go packages as one string", `suites: [{name: s, go: {packages: "./a ${PKGS}"}}]`, func(c *gate.Config) bool {
+			return reflect.DeepEqual(c.Suites[0].Go.Packages, []string{"./a", "${PKGS}"}) && !c.Suites[0].Go.Benchmem
+		}},
 		{"env values as written", "suites: [{name: s, run: r, env: {N: 1000, ON: true, EMPTY: }}]", func(c *gate.Config) bool {
 			return reflect.DeepEqual(c.Suites[0].Env, map[string]string{"N": "1000", "ON": "true", "EMPTY": ""})
 		}},
@@ -205,7 +212,7 @@ suites:
   - name: b
     run: r
     treshold: 10%
-`, `perfgate.yml:7:5: unknown key "treshold" in suites[1]; known keys: name, run, kind, count, timeout, env, profiles`},
+`, `perfgate.yml:7:5: unknown key "treshold" in suites[1]; known keys: name, run, go, kind, count, timeout, env, profiles`},
 		{"typo in a top-level key", `
 treshold: 10%
 suites: [{name: a, run: r}]
@@ -249,7 +256,34 @@ suites:
 		{"missing run", `
 suites:
   - name: a
-`, `perfgate.yml:3:5: suites[0]: missing run; add run: with the shell command that prints the results`},
+`, `perfgate.yml:3:5: suites[0]: missing run; add run: with the shell command that prints the results (or go: with the packages of Go benchmarks)`},
+		{"run and go", `
+suites:
+  - name: a
+    run: r
+    go: {packages: ./...}
+`, `perfgate.yml:5:5: suites[0]: both run and go; keep one: run: for a shell command, go: for Go benchmarks that perfgate runs one at a time`},
+		{"go without packages", `
+suites:
+  - name: a
+    go: {bench: .}
+`, `perfgate.yml:4:5: suites[0].go: missing packages; add packages: with the package patterns, such as ./...`},
+		{"go suite of kind test", `
+suites:
+  - name: a
+    kind: test
+    go: {packages: ./...}
+`, `perfgate.yml:4:11: suites[0].kind: a go: suite runs benchmarks (kind bench); for tests use run: go test -json ...`},
+		{"go benchmem not a boolean", `
+suites:
+  - name: a
+    go: {packages: ./..., benchmem: yes please}
+`, `perfgate.yml:4:37: suites[0].go.benchmem: expected true or false`},
+		{"go unknown key", `
+suites:
+  - name: a
+    go: {packages: ./..., count: 3}
+`, `perfgate.yml:4:27: unknown key "count" in suites[0].go; known keys: packages, bench, skip, benchtime, benchmem`},
 		{"empty run", `
 suites:
   - name: a

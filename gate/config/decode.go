@@ -303,6 +303,15 @@ func (d *decoder) oneOf(f field, what string, choices []string) (string, bool) {
 	return s, true
 }
 
+// boolean decodes true or false.
+func (d *decoder) boolean(f field) (bool, bool) {
+	if b, ok := d.resolve(f.value).(*ast.BoolNode); ok {
+		return b.Value, true
+	}
+	d.errorf(nodeOr(d.resolve(f.value), f.keyAt), "%s: expected true or false", f.path)
+	return false, false
+}
+
 // integer decodes a whole number of at least min.
 func (d *decoder) integer(f field, min int) (int, bool) {
 	v := d.resolve(f.value)

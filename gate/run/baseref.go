@@ -82,8 +82,26 @@ func (r *Runner) RunBaseRef(ctx context.Context, ref string, suites []gate.Suite
 			return out, err
 		}
 		b, h := newResult(s), newResult(s)
+		baseFailed := func(se *SuiteError) {
+			// The change under test may add the suite or what it runs:
+			// the base lacking it is no reason to stop.
+			out.BaseFailures = append(out.BaseFailures, se)
+			msg := fmt.Sprintf("suite %s failed on the merge-base %s: %s (output in %s); its results after that have no base to compare with",
+				s.Name, short(base), se.Reason, se.Output)
+			b.Summary.Warnings = append(b.Summary.Warnings, msg)
+			h.Summary.Warnings = append(h.Summary.Warnings, msg)
+		}
+		if s.Go != nil {
+			sides := []*side{
+				{name: "base", dir: baseDir, prefix: "base-run-", res: b},
+				{name: "head", dir: rr.Dir, prefix: "head-run-", res: h},
+			}
+			if err := rr.runGo(ctx, s, i+1, len(suites), sides, baseFailed); err != nil {
+				return out, err
+			}
+		}
 		baseBroken := false
-		for run := 1; run <= s.Count; run++ {
+		for run := 1; run <= s.Count && s.Go == nil; run++ {
 			if !baseBroken {
 				j := job{suite: s, pos: i + 1, total: len(suites), run: run, side: "base", dir: baseDir,
 					file: fmt.Sprintf("base-run-%d.txt", run)}
@@ -91,14 +109,8 @@ func (r *Runner) RunBaseRef(ctx context.Context, ref string, suites []gate.Suite
 				var se *SuiteError
 				switch {
 				case errors.As(err, &se):
-					// The change under test may add the suite or what
-					// it runs: the base lacking it is no reason to stop.
 					baseBroken = true
-					out.BaseFailures = append(out.BaseFailures, se)
-					msg := fmt.Sprintf("suite %s failed on the merge-base %s: %s (output in %s); its results after that have no base to compare with",
-						s.Name, short(base), se.Reason, se.Output)
-					b.Summary.Warnings = append(b.Summary.Warnings, msg)
-					h.Summary.Warnings = append(h.Summary.Warnings, msg)
+					baseFailed(se)
 				case err != nil:
 					return out, err
 				}

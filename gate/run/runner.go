@@ -121,7 +121,13 @@ func (r *Runner) Run(ctx context.Context, suites []gate.Suite) ([]*Result, error
 			return results, err
 		}
 		res := newResult(s)
-		for run := 1; run <= s.Count; run++ {
+		if s.Go != nil {
+			sd := &side{dir: rr.Dir, prefix: "run-", res: res}
+			if err := rr.runGo(ctx, s, i+1, len(suites), []*side{sd}, nil); err != nil {
+				return results, err
+			}
+		}
+		for run := 1; run <= s.Count && s.Go == nil; run++ {
 			j := job{suite: s, pos: i + 1, total: len(suites), run: run, dir: rr.Dir, file: fmt.Sprintf("run-%d.txt", run)}
 			if err := rr.runOnce(ctx, j, res); err != nil {
 				return results, err
@@ -148,6 +154,7 @@ func (r *Runner) prepare(suite string) error {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	for _, pattern := range []string{"run-*.txt", "base-run-*.txt", "head-run-*.txt", resultsFile, baseResultsFile} {
+		// run-*.txt also matches the build logs of go: suites (run-build.txt).
 		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, m := range matches {
 			if err := os.Remove(m); err != nil {
@@ -196,7 +203,6 @@ func (r *Runner) runOnce(ctx context.Context, j job, res *Result) error {
 	s := j.suite
 	dir := filepath.Join(r.outDir(), s.Name)
 	errFile := strings.TrimSuffix(j.file, ".txt") + ".stderr.txt"
-	display := r.display(s.Name, j.file)
 
 	fmt.Fprintf(r.Progress, "[%d/%d] %s %s %d/%d … ", j.pos, j.total, s.Name, j.label(), j.run, s.Count)
 	stdout, err := os.Create(filepath.Join(dir, j.file))
@@ -210,19 +216,29 @@ func (r *Runner) runOnce(ctx context.Context, j job, res *Result) error {
 		fmt.Fprintln(r.Progress, "failed")
 		return fmt.Errorf("create output file: %w", err)
 	}
-	x := execute(ctx, s, j.dir, r.environ(s, j.side), stdout, stderr)
+	x := execute(ctx, s.Timeout, []string{"sh", "-c", s.Run}, j.dir, r.environ(s, j.side), stdout, stderr)
 	stdout.Close()
 	stderr.Close()
-	res.Summary.Duration += x.duration
-	res.Summary.Outputs = append(res.Summary.Outputs, filepath.Join(s.Name, j.file), filepath.Join(s.Name, errFile))
-	r.Logger.DebugContext(ctx, "suite run", "suite", s.Name, "side", j.side, "run", j.run,
-		"exit", x.exitCode, "duration", x.duration, "output", display)
-
 	if x.canceled {
 		fmt.Fprintln(r.Progress, "interrupted")
 		return fmt.Errorf("suite %s: %w", s.Name, context.Cause(ctx))
 	}
 	fmt.Fprintln(r.Progress, x.summary(s.Timeout))
+	return r.record(ctx, j, res, x)
+}
+
+// record adds a finished run's outputs (j.file and its .stderr.txt) to res:
+// its results, test counts and failing tests, or, when the run failed as
+// a whole, a *SuiteError.
+func (r *Runner) record(ctx context.Context, j job, res *Result, x execResult) error {
+	s := j.suite
+	dir := filepath.Join(r.outDir(), s.Name)
+	errFile := strings.TrimSuffix(j.file, ".txt") + ".stderr.txt"
+	display := r.display(s.Name, j.file)
+	res.Summary.Duration += x.duration
+	res.Summary.Outputs = append(res.Summary.Outputs, filepath.Join(s.Name, j.file), filepath.Join(s.Name, errFile))
+	r.Logger.DebugContext(ctx, "suite run", "suite", s.Name, "side", j.side, "run", j.run,
+		"exit", x.exitCode, "duration", x.duration, "output", display)
 
 	p, err := r.parse(s, filepath.Join(dir, j.file), display)
 	if err != nil {
@@ -372,13 +388,13 @@ type execResult struct {
 	startErr error
 }
 
-// execute runs a suite's command once with its timeout. The command runs
-// in a process group of its own, killed whole on timeout or cancellation
-// and after the command exits, so that no child survives it.
-func execute(ctx context.Context, s gate.Suite, dir string, env []string, stdout, stderr *os.File) execResult {
-	runCtx, cancel := context.WithTimeout(ctx, s.Timeout)
+// execute runs a command (argv) once with a timeout. The command runs in a
+// process group of its own, killed whole on timeout or cancellation and
+// after the command exits, so that no child survives it.
+func execute(ctx context.Context, timeout time.Duration, argv []string, dir string, env []string, stdout, stderr *os.File) execResult {
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, "sh", "-c", s.Run)
+	cmd := exec.CommandContext(runCtx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdout = stdout
