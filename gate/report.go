@@ -80,18 +80,37 @@ type Comparison struct {
 	Exact bool  `json:"exact,omitempty"`
 	Old   *Stat `json:"old,omitempty"`
 	New   *Stat `json:"new,omitempty"`
-	// Delta is (new-old)/old of the centers: ±Inf when only the old center
-	// is 0, NaN for new and missing benchmarks.
+	// Delta is the change the gate judges: (new-old)/old of the centers
+	// (±Inf when only the old center is 0, NaN for new and missing
+	// benchmarks), or for a Paired comparison the paired estimate.
 	Delta float64 `json:"delta"`
 	// P is the Mann-Whitney U p-value, exactly as benchstat prints it.
 	P float64 `json:"p"`
-	// PAdjusted is P after the Benjamini-Hochberg correction across every
+	// Paired is set when the samples were measured in pairs, base and head
+	// back to back (a --base-ref run), and compared as such.
+	Paired *PairedTest `json:"paired,omitempty"`
+	// PAdjusted is the p-value that decides, Paired.P when set and P
+	// otherwise, after the Benjamini-Hochberg correction across every
 	// comparison of the run.
 	PAdjusted   float64  `json:"p_adjusted"`
 	Significant bool     `json:"significant"`
 	Threshold   float64  `json:"threshold"`
 	Status      Status   `json:"status"`
 	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// PairedTest is a paired comparison: sample i of the old side and sample i
+// of the new one were measured back to back, so they share the machine's
+// state of that moment, and the ratio new/old of each pair is free of the
+// drift that both sides' samples spread over. The test is a paired t-test
+// on the log-ratios (go-moremath), the change their geometric mean.
+type PairedTest struct {
+	// N is the number of pairs.
+	N int `json:"n"`
+	// Delta is the geometric mean of the ratios new/old, minus 1.
+	Delta float64 `json:"delta"`
+	// P is the t-test's two-sided p-value, before correction.
+	P float64 `json:"p"`
 }
 
 // Worse reports whether the change from old to new is in the bad direction.

@@ -243,7 +243,8 @@ func (g *gateRun) run(ctx context.Context, e *env) (*gate.Report, error) {
 			warnings = append(warnings, fmt.Sprintf("suite %s could not run on the merge-base: %s", f.Suite, f.Reason))
 		}
 		for i, head := range br.Head {
-			pairs = append(pairs, compare.Pair{Suite: head.Summary.Name, Old: setOf(br.Base[i]), New: setOf(head)})
+			// Base and head ran interleaved: their samples are pairs.
+			pairs = append(pairs, compare.Pair{Suite: head.Summary.Name, Old: setOf(br.Base[i]), New: setOf(head), Paired: true})
 		}
 		suites = br.Head
 	} else {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -254,5 +256,71 @@ func TestDryRunCustomProgramBaseline(t *testing.T) {
 		if c.Status != gate.StatusUnchanged {
 			t.Errorf("%s %s %s: status %s, want unchanged", c.Suite, c.Benchmark, c.Unit, c.Status)
 		}
+	}
+}
+
+// TestDryRunBaseRefPairs runs both sides of a --base-ref run and compares
+// them as pairs. The suite's samples drift by 2x within a run, the same
+// on either side, as a shared machine's speed does; the head is 15%
+// slower in every pair. Compared as two unpaired samples (Mann-Whitney U),
+// 15% is lost in the drift; compared pair by pair it is a regression.
+func TestDryRunBaseRefPairs(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=perfgate", "-c", "user.email=perfgate@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// PERCENT is the head's cost relative to the base's, and WOBBLE the
+	// noise within a pair, in permille, alternating in sign.
+	bench := func(percent int) string {
+		return fmt.Sprintf(`printf 'goos: linux\ngoarch: amd64\npkg: example.com/demo\n'
+i=0
+for v in 1000 1800 1200 2000 1400 1600; do
+  i=$((i+1)); w=$(( (i %% 2 * 2 - 1) * 15 ))
+  printf 'BenchmarkWork-2 \t 1000 \t %%d ns/op\n' $(( v * %d * (1000 + w) / 100000 ))
+done
+`, percent)
+	}
+	write("perfgate.yml", "postgres: none\nsuites:\n  - name: demo\n    run: sh bench.sh\n    count: 2\n")
+	write("bench.sh", bench(100))
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-q", "-m", "base")
+	git("checkout", "-q", "-b", "feature")
+	write("bench.sh", bench(115))
+	git("commit", "-q", "-am", "15% slower")
+	out := filepath.Join(t.TempDir(), "out")
+
+	code, stdout, stderr := runCLI(t, noEnv, "dry-run", "--config", filepath.Join(dir, "perfgate.yml"), "--out", out, "--base-ref", "main")
+	if code != exitGateFailed {
+		t.Fatalf("dry-run --base-ref: exit %d, want %d\n%s%s", code, exitGateFailed, stdout, stderr)
+	}
+	r := readReport(t, out)
+	if len(r.Comparisons) != 1 {
+		t.Fatalf("comparisons = %+v", r.Comparisons)
+	}
+	c := r.Comparisons[0]
+	if c.Paired == nil || c.Paired.N != 12 || c.Status != gate.StatusRegression || c.Delta < 0.14 || c.Delta > 0.16 {
+		t.Errorf("comparison = %s, delta %.4f, paired %+v; want a regression of +15%% from 12 pairs", c.Status, c.Delta, c.Paired)
+	}
+	// benchstat's test on the same samples sees no significant change.
+	if c.P < 0.05 {
+		t.Errorf("Mann-Whitney U p = %g: the fixture's drift no longer hides the change unpaired", c.P)
+	}
+	if !strings.Contains(stdout, "paired (12)") {
+		t.Errorf("report does not say the comparison was paired:\n%s", stdout)
 	}
 }

@@ -86,7 +86,16 @@ type Pair struct {
 	Suite string
 	Old   *Set
 	New   *Set
+	// Paired says that the i-th sample of a benchmark and unit in Old and
+	// the i-th in New were measured back to back (a --base-ref run, whose
+	// sides are interleaved): they are then compared as pairs
+	// (gate.PairedTest) wherever both sides have the same number of
+	// positive samples, at least MinPairs.
+	Paired bool
 }
+
+// MinPairs is the least number of pairs compared with the paired test.
+const MinPairs = 3
 
 // CPUMismatch records a suite whose baseline was measured on another cpu
 // (the `cpu:` configuration line) than its new results.
@@ -135,7 +144,7 @@ func Run(pairs []Pair, opts Options) (*Result, error) {
 		res.Warnings = append(res.Warnings, uw...)
 		g.add(p.Old, 0)
 		g.add(p.New, 1)
-		cs, kvs := g.compare(p.Suite, units, opts)
+		cs, kvs := g.compare(p.Suite, units, p.Paired, opts)
 		res.Comparisons = append(res.Comparisons, cs...)
 		cfgs = append(cfgs, kvs...)
 		if m, ok := cpuMismatch(p); ok {
@@ -275,7 +284,7 @@ func (g *grouping) addResult(r *benchfmt.Result, side int) {
 
 // compare summarizes and compares every cell of the grouping. The
 // comparisons' P is raw; decide corrects them and sets their status.
-func (g *grouping) compare(suite string, units benchfmt.UnitMetadataMap, opts Options) ([]gate.Comparison, [][]kv) {
+func (g *grouping) compare(suite string, units benchfmt.UnitMetadataMap, paired bool, opts Options) ([]gate.Comparison, [][]kv) {
 	keys := make([]benchproc.Key, 0, len(g.tables))
 	for k := range g.tables {
 		keys = append(keys, k)
@@ -333,6 +342,12 @@ func (g *grouping) compare(suite string, units benchfmt.UnitMetadataMap, opts Op
 				cmp.P = bc.P
 				cmp.Delta = delta(cmp.Old.Center, cmp.New.Center)
 				cmp.Warnings = appendErrs(cmp.Warnings, bc.Warnings)
+				if paired && !exact {
+					if pt, ok := pairedTest(c.values[0], c.values[1]); ok {
+						cmp.Paired = pt
+						cmp.Delta = pt.Delta
+					}
+				}
 			}
 			cmp.Warnings = appendUnique(cmp.Warnings, statWarnings(cmp.Old)...)
 			cmp.Warnings = appendUnique(cmp.Warnings, statWarnings(cmp.New)...)
@@ -420,7 +435,11 @@ func decide(cs []gate.Comparison, opts Options) {
 		c := &cs[i]
 		if c.Old != nil && c.New != nil && !c.Exact {
 			family = append(family, i)
-			ps = append(ps, c.P)
+			if c.Paired != nil {
+				ps = append(ps, c.Paired.P)
+			} else {
+				ps = append(ps, c.P)
+			}
 		}
 	}
 	for k, adj := range AdjustBH(ps) {

@@ -106,6 +106,32 @@ func pvalue(p float64) string {
 	return fmt.Sprintf("%.3f", p)
 }
 
+// anyPaired reports whether a comparison of r was decided by the paired
+// test.
+func anyPaired(r *gate.Report) bool {
+	for i := range r.Comparisons {
+		if r.Comparisons[i].Paired != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// pcell is a comparison's "p (BH)" cell: the adjusted p-value, "exact"
+// for units compared without statistics, and marked "paired" when it is
+// the paired test's (gate.PairedTest), whose pairs are then counted.
+func pcell(c *gate.Comparison) string {
+	switch {
+	case c.Old == nil || c.New == nil:
+		return "—"
+	case c.Exact:
+		return "exact"
+	case c.Paired != nil:
+		return fmt.Sprintf("%s paired (%d)", pvalue(c.PAdjusted), c.Paired.N)
+	}
+	return pvalue(c.PAdjusted)
+}
+
 // noise is the spread of each side's confidence interval: "±3% / ±5%".
 func noise(r row) string {
 	var parts []string

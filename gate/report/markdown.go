@@ -51,6 +51,9 @@ func Markdown(w io.Writer, r *gate.Report, opts MarkdownOptions) error {
 	}
 	fmt.Fprintf(&head, "### %s %s: %s\n\n", mark, opts.Title, headline(r))
 	fmt.Fprintf(&head, "%s · α = %g after Benjamini–Hochberg", summary(r), alpha)
+	if anyPaired(r) {
+		head.WriteString(" · *paired (n)*: n pairs of samples, base and head measured back to back, compared by a paired t-test")
+	}
 	if opts.DetailsURL != "" {
 		fmt.Fprintf(&head, " · [details](%s)", opts.DetailsURL)
 	}
@@ -130,12 +133,8 @@ func changeTable(b *strings.Builder, cs []*gate.Comparison, alpha float64, limit
 			break
 		}
 		fr := formatRow(c, alpha)
-		p := pvalue(c.PAdjusted)
-		if c.Exact {
-			p = "exact"
-		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | **%s** | %s | %s |\n",
-			mdName(c), cell(c.Unit), fr.old(), fr.new(), pct(c.Delta), threshold(c.Threshold), p)
+			mdName(c), cell(c.Unit), fr.old(), fr.new(), pct(c.Delta), threshold(c.Threshold), pcell(c))
 	}
 }
 
@@ -185,12 +184,9 @@ func fullTable(r *gate.Report, alpha float64, room int) string {
 	rows := bySeverity(r.Comparisons)
 	for i, c := range rows {
 		fr := formatRow(c, alpha)
-		d, p := "—", "—"
+		d, p := "—", pcell(c)
 		if c.Old != nil && c.New != nil {
-			d, p = pct(c.Delta), pvalue(c.PAdjusted)
-			if c.Exact {
-				p = "exact"
-			}
+			d = pct(c.Delta)
 		}
 		line := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			statusMark(c.Status), mdName(c), cell(c.Unit), fr.old(), fr.new(), d, p, noise(fr))

@@ -127,6 +127,29 @@ func quietReport() *gate.Report {
 	return r
 }
 
+// pairedReport is a --base-ref run: the sides' samples were measured in
+// pairs, and the paired test decides where it applies.
+func pairedReport() *gate.Report {
+	r := &gate.Report{
+		Alpha: 0.05,
+		Comparisons: []gate.Comparison{
+			{Suite: "gate", Benchmark: "ParseBench-2", Unit: "sec/op", OrigUnit: "ns/op", Better: gate.LowerIsBetter,
+				Old: stat(900e-6, 700e-6, 1100e-6, 12), New: stat(1010e-6, 800e-6, 1250e-6, 12),
+				Delta: 0.1523, P: 0.29, Paired: &gate.PairedTest{N: 12, Delta: 0.1523, P: 2e-7}, PAdjusted: 6e-7,
+				Significant: true, Threshold: 0.10, Status: gate.StatusRegression},
+			{Suite: "gate", Benchmark: "ParseBench-2", Unit: "B/op", OrigUnit: "B/op", Better: gate.LowerIsBetter,
+				Old: stat(4096, 4096, 4096, 12), New: stat(4096, 4096, 4096, 12),
+				Delta: 0, P: 1, Paired: &gate.PairedTest{N: 12, Delta: 0, P: 1}, PAdjusted: 1, Threshold: 0.10, Status: gate.StatusUnchanged},
+			{Suite: "gate", Benchmark: "Render/text-2", Unit: "sec/op", OrigUnit: "ns/op", Better: gate.LowerIsBetter,
+				Old: stat(50e-6, 40e-6, 61e-6, 12), New: stat(49e-6, 41e-6, 60e-6, 12),
+				Delta: -0.012, P: 0.8, Paired: &gate.PairedTest{N: 12, Delta: -0.012, P: 0.41}, PAdjusted: 0.61, Threshold: 0.10, Status: gate.StatusUnchanged},
+		},
+		Environment: gate.Environment{GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC 7763", GoVersion: "go1.26.0", Baseline: "base-ref origin/main", HeadCommit: "3f2c1a9", BaseCommit: "9e8d7c6", Provider: "local"},
+	}
+	r.Decide(gate.DefaultFailOn())
+	return r
+}
+
 // fixtureReport compares one of the testdata/bench pairs.
 func fixtureReport(t testing.TB, pair string) *gate.Report {
 	t.Helper()
@@ -155,6 +178,7 @@ func TestGolden(t *testing.T) {
 	reports := map[string]func(testing.TB) *gate.Report{
 		"full":       func(testing.TB) *gate.Report { return fullReport() },
 		"quiet":      func(testing.TB) *gate.Report { return quietReport() },
+		"paired":     func(testing.TB) *gate.Report { return pairedReport() },
 		"regression": func(t testing.TB) *gate.Report { return fixtureReport(t, "regression") },
 		"noise":      func(t testing.TB) *gate.Report { return fixtureReport(t, "noise") },
 		"units":      func(t testing.TB) *gate.Report { return fixtureReport(t, "units") },

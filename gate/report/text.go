@@ -15,6 +15,9 @@ func Text(w io.Writer, r *gate.Report) error {
 	ew := &errWriter{w: w}
 	alpha := alphaOf(r)
 	ew.printf("perfgate: %s (α = %g after Benjamini–Hochberg)\n", summary(r), alpha)
+	if anyPaired(r) {
+		ew.printf("paired (n): n pairs of samples, base and head measured back to back, compared by a paired t-test\n")
+	}
 
 	if len(r.Comparisons) > 0 {
 		ew.printf("\nCOMPARISONS\n")
@@ -22,14 +25,11 @@ func Text(w io.Writer, r *gate.Report) error {
 		g.add("status", "benchmark", "unit", "old", "new", "delta", "threshold", "p (BH)")
 		for _, c := range bySeverity(r.Comparisons) {
 			fr := formatRow(c, alpha)
-			d, p := "—", "—"
+			d := "—"
 			if c.Old != nil && c.New != nil {
-				d, p = pct(c.Delta), pvalue(c.PAdjusted)
-				if c.Exact {
-					p = "exact"
-				}
+				d = pct(c.Delta)
 			}
-			g.add(string(c.Status), name(c), c.Unit, fr.old(), fr.new(), d, threshold(c.Threshold), p)
+			g.add(string(c.Status), name(c), c.Unit, fr.old(), fr.new(), d, threshold(c.Threshold), pcell(c))
 		}
 		ew.grid(g, "  ")
 	}
