@@ -112,6 +112,10 @@ func New(cfg Config, o Options) (*Server, error) {
 	s.addResources()
 	s.streamable = server.NewStreamableHTTPServer(s.mcp,
 		server.WithStreamableHTTPLogger(logger),
+		// guard (http.go) protects against DNS rebinding, --allowed-hosts
+		// and Origin included; mcp-go's own check would refuse the allowed
+		// hosts on a loopback listener, and repeat the work on every call.
+		server.WithDisableLocalhostProtection(true),
 	)
 	s.handler = s.buildHandler()
 	return s, nil
