@@ -1,12 +1,9 @@
 package tools_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,11 +11,11 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/perfgate/perfgate/internal/pgtest"
 	"github.com/perfgate/perfgate/servers/codebase/tools/cbserver"
 	"github.com/perfgate/perfgate/servers/internal/mcpserver"
+	"github.com/perfgate/perfgate/servers/internal/mcptest"
 )
 
 // env is a codebase-mcp serving streamable HTTP in this process, on a
@@ -30,8 +27,7 @@ type env struct {
 	logs *syncBuffer
 	stop func() // stops the server, as SIGTERM would
 
-	once    sync.Once
-	outputs map[string]*jsonschema.Schema
+	outputs mcptest.Schemas
 }
 
 // start serves codebase-mcp over HTTP until the test ends. dbURL, when not
@@ -100,27 +96,11 @@ func (e *env) client(t testing.TB, opts ...transport.StreamableHTTPCOption) *cli
 // calls.
 func (e *env) clientVersion(t testing.TB, version string, opts ...transport.StreamableHTTPCOption) *client.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(e.url, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr)
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ProtocolVersion: version,
-		ClientInfo:      mcp.Implementation{Name: "tools_test", Version: "1"},
-	}}); err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
-	return c
+	return mcptest.Connect(t, e.url, mcptest.Options{ProtocolVersion: version, Transport: opts})
 }
 
-// session is a client bound to its env, for terse tests.
+// session is a client bound to its env, for terse tests: OK checks every
+// result against the tool's output schema.
 type session struct {
 	t   testing.TB
 	env *env
@@ -131,40 +111,28 @@ func (e *env) session(t testing.TB) *session {
 	return &session{t: t, env: e, c: e.client(t)}
 }
 
+// mcpSession is the session as an mcptest.Session, checking results against the
+// env's output schemas.
+func (s *session) mcpSession() *mcptest.Session {
+	return &mcptest.Session{T: s.t, MCP: s.c, Schemas: &s.env.outputs}
+}
+
 func (s *session) call(name string, args map[string]any) *mcp.CallToolResult {
 	s.t.Helper()
-	res, err := s.c.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
-	if err != nil {
-		s.t.Fatalf("call %s: %v", name, err)
-	}
-	return res
+	return s.mcpSession().MustCall(name, args)
 }
 
 // ok calls a tool that must succeed, checks its result against the tool's
 // output schema, and decodes it.
 func (s *session) ok(name string, args map[string]any) map[string]any {
 	s.t.Helper()
-	res := s.call(name, args)
-	if res.IsError {
-		s.t.Fatalf("%s(%v) failed: %s", name, args, text(res))
-	}
-	return s.env.checkOutput(s.t, s.c, name, res)
+	return s.mcpSession().OK(name, args)
 }
 
 // fail calls a tool that must fail with a message holding each want.
 func (s *session) fail(name string, args map[string]any, want ...string) string {
 	s.t.Helper()
-	res := s.call(name, args)
-	msg := text(res)
-	if !res.IsError {
-		s.t.Fatalf("%s(%v) succeeded, want an error: %s", name, args, msg)
-	}
-	for _, w := range want {
-		if !strings.Contains(msg, w) {
-			s.t.Errorf("%s error %q\ndoes not contain %q", name, msg, w)
-		}
-	}
-	return msg
+	return s.mcpSession().Fail(name, args, want...)
 }
 
 // index indexes a directory and waits for the job to end in want.
@@ -211,14 +179,13 @@ func (s *session) search(args map[string]any) []map[string]any {
 	return hits
 }
 
-func text(res *mcp.CallToolResult) string {
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			return t.Text
-		}
-	}
-	return ""
-}
+// The mcptest helpers under the short names these tests use.
+var (
+	text = mcptest.Text
+	get  = mcptest.Get
+)
+
+type syncBuffer = mcptest.SyncBuffer
 
 // count reads a job's counter.
 func count(j map[string]any, name string) int {
@@ -229,45 +196,7 @@ func count(j map[string]any, name string) int {
 // returns it decoded.
 func (e *env) checkOutput(t testing.TB, c *client.Client, name string, res *mcp.CallToolResult) map[string]any {
 	t.Helper()
-	e.once.Do(func() {
-		list, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-		if err != nil {
-			t.Fatalf("tools/list: %v", err)
-		}
-		e.outputs = map[string]*jsonschema.Schema{}
-		for _, tl := range list.Tools {
-			raw, err := json.Marshal(tl.OutputSchema)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			comp := jsonschema.NewCompiler()
-			if err := comp.AddResource("mem:///"+tl.Name, doc); err != nil {
-				t.Fatal(err)
-			}
-			if e.outputs[tl.Name], err = comp.Compile("mem:///" + tl.Name); err != nil {
-				t.Fatalf("output schema of %s: %v", tl.Name, err)
-			}
-		}
-	})
-	raw := []byte(text(res))
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("%s: result is not JSON: %v", name, err)
-	}
-	if s := e.outputs[name]; s != nil {
-		if err := s.Validate(doc); err != nil {
-			t.Fatalf("%s: result %s breaks the output schema: %v", name, raw, err)
-		}
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return e.outputs.Check(t, c, name, res)
 }
 
 // writeFiles writes files (path -> content) under dir.
@@ -306,23 +235,6 @@ func copyDir(t testing.TB, src, dst string) {
 			t.Fatal(err)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func removeFile(p string) error { return os.Remove(p) }
