@@ -2,7 +2,6 @@ package testserver_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"os/signal"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/pgtest"
 	"github.com/perfgate/perfgate/servers/internal/mcpserver"
+	"github.com/perfgate/perfgate/servers/internal/mcptest"
 	"github.com/perfgate/perfgate/servers/internal/testserver"
 )
 
@@ -114,49 +113,25 @@ func (h *harness) client(t testing.TB, version string, opts ...transport.Streama
 	return connect(t, h.base+"/mcp", version, opts...)
 }
 
+// connect connects an MCP client of url that asks for version ("" the
+// newest) and pins it.
 func connect(t testing.TB, url, version string, opts ...transport.StreamableHTTPCOption) *client.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(url, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var copts []client.ClientOption
+	o := mcptest.Options{ProtocolVersion: version, Transport: opts}
 	if version != "" {
-		copts = append(copts, client.WithProtocolVersion(version))
+		o.Client = append(o.Client, client.WithProtocolVersion(version))
 	}
-	c := client.NewClient(tr, copts...)
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ProtocolVersion: version,
-		ClientInfo:      mcp.Implementation{Name: "testserver_test", Version: "1"},
-	}}); err != nil {
-		t.Fatalf("initialize (protocol %q): %v", version, err)
-	}
-	return c
+	return mcptest.Connect(t, url, o)
 }
 
+// call calls a tool; a transport failure fails the test.
 func call(t testing.TB, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
-	res, err := c.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
-	if err != nil {
-		t.Fatalf("call %s: %v", name, err)
-	}
-	return res
+	return (&mcptest.Session{T: t, MCP: c}).MustCall(name, args)
 }
 
-func text(res *mcp.CallToolResult) string {
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			return t.Text
-		}
-	}
-	return ""
-}
+// text is the first text content of a result.
+var text = mcptest.Text
 
 // get fetches a path of the server and returns the status and body.
 func (h *harness) get(t testing.TB, path string) (int, []byte) {
@@ -200,16 +175,10 @@ func (h *harness) health(t testing.TB) (int, healthReport) {
 	return code, r
 }
 
-// eventually polls cond every 50ms for up to d.
+// eventually polls cond for up to d.
 func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	mcptest.Eventually(t, d, func() string { return fmt.Sprintf("after %s: %s", d, what) }, cond)
 }
 
 type logLine struct {
@@ -303,20 +272,4 @@ func (p *process) addr(t testing.TB) string {
 	return addr
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = mcptest.SyncBuffer

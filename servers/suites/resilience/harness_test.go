@@ -1,7 +1,6 @@
 package resilience_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,9 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/perfgate/perfgate/servers/internal/mcptest"
 )
 
 // slack is what a bounded wait may overrun its bound by on a busy 2-core
@@ -238,115 +238,49 @@ func freeAddr(tb testing.TB) string {
 // session is one MCP client session over streamable HTTP, with an HTTP
 // connection pool of its own, as an agent has.
 type session struct {
-	tb testing.TB
-	c  *client.Client
-}
-
-func connect(tb testing.TB, url string) *session {
-	tb.Helper()
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
-	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPBasicClient(hc))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c := client.NewClient(tr)
-	tb.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{
-		ClientInfo: mcp.Implementation{Name: "resilience", Version: "1"},
-	}}); err != nil {
-		tb.Fatalf("initialize %s: %v", url, err)
-	}
-	return &session{tb: tb, c: c}
+	*mcptest.Session
 }
 
 // callTimeout bounds every call of the suite, so that a hang shows up as a
 // failure instead of stalling it.
 const callTimeout = 60 * time.Second
 
+func connect(tb testing.TB, url string) *session {
+	tb.Helper()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}}
+	c := mcptest.Connect(tb, url, mcptest.Options{Transport: []transport.StreamableHTTPCOption{transport.WithHTTPBasicClient(hc)}})
+	return &session{&mcptest.Session{T: tb, MCP: c, Timeout: callTimeout}}
+}
+
 // call makes a call and returns its result or the error of the transport.
 func (s *session) call(name string, args map[string]any) (*mcp.CallToolResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	return s.c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
+	return s.Call(name, args)
 }
 
 // ok makes a call that must succeed and returns its structured result.
 func (s *session) ok(name string, args map[string]any) map[string]any {
-	s.tb.Helper()
-	res, err := s.call(name, args)
-	if err != nil {
-		s.tb.Fatalf("%s: %v", name, err)
-	}
-	if res.IsError {
-		s.tb.Fatalf("%s(%v): %s", name, args, text(res))
-	}
-	out, ok := res.StructuredContent.(map[string]any)
-	if !ok {
-		s.tb.Fatalf("%s: structured content %T", name, res.StructuredContent)
-	}
-	return out
+	s.T.Helper()
+	return s.OK(name, args)
 }
 
-func text(res *mcp.CallToolResult) string {
-	if res == nil {
-		return ""
-	}
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			return t.Text
-		}
-	}
-	return ""
-}
+// The mcptest helpers under the short names this suite uses.
+var (
+	text = mcptest.Text
+	get  = mcptest.Get
+	id   = mcptest.Num
+)
 
-// get walks a structured result: get(m, "entity", "id").
-func get(v any, keys ...string) any {
-	for _, k := range keys {
-		m, _ := v.(map[string]any)
-		v = m[k]
-	}
-	return v
-}
-
-func id(v any, keys ...string) int64 {
-	f, _ := get(v, keys...).(float64)
-	return int64(f)
-}
-
-// eventually polls cond every 20ms for up to d; what says what went wrong.
+// eventually polls cond for up to d; what says what went wrong.
 func eventually(tb testing.TB, d time.Duration, what func() string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatal(what())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	mcptest.Eventually(tb, d, what, cond)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// syncBuffer is a bytes.Buffer safe for concurrent writes whose String is
+// the last 4000 bytes, for messages.
+type syncBuffer struct{ mcptest.SyncBuffer }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return tail(s.b.String())
-}
+func (s *syncBuffer) String() string { return tail(s.SyncBuffer.String()) }
 
 func tail(s string) string {
 	if len(s) > 4000 {
