@@ -8,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/perfgate/perfgate/internal/pgtest"
 	"github.com/perfgate/perfgate/servers/codebase/fixture"
 	"github.com/perfgate/perfgate/servers/codebase/tools/cbserver"
+	"github.com/perfgate/perfgate/servers/internal/mcptest"
 )
 
 // index runs `codebase-mcp index args...` and returns its exit code,
@@ -145,7 +145,7 @@ func TestIndexCommandInterrupted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout bytes.Buffer
-	var stderr lockedBuffer
+	var stderr mcptest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- cbserver.Main(ctx, []string{"index", "--db-url", url, "--project", "int", "--progress-interval", "1ms", repo},
@@ -164,22 +164,4 @@ func TestIndexCommandInterrupted(t *testing.T) {
 	if !strings.Contains(err.Error(), " cancelled") {
 		t.Errorf("the job is not said to be cancelled: %v", err)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe to write and read at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
