@@ -268,7 +268,7 @@ func (r *Runner) buildGo(ctx context.Context, s gate.Suite, sd *side, dir string
 		patterns = append(patterns, strings.Fields(os.Expand(p, lookup.value))...)
 	}
 	if len(patterns) == 0 {
-		return nil, &SuiteError{Suite: s.Name, Side: sd.name, Run: 0, Runs: s.Count, ExitCode: -1,
+		return nil, &SuiteError{Suite: s.Name, Side: sd.name, ExitCode: -1,
 			Reason: fmt.Sprintf("go.packages %q expands to nothing; set the variables it uses in the suite's env", strings.Join(s.Go.Packages, " "))}
 	}
 
@@ -288,7 +288,7 @@ func (r *Runner) buildGo(ctx context.Context, s gate.Suite, sd *side, dir string
 			reason += fmt.Sprintf(" (exit status %d)", x.exitCode)
 		}
 		log.Close()
-		return &SuiteError{Suite: s.Name, Side: sd.name, Runs: s.Count, Reason: reason, ExitCode: x.exitCode,
+		return &SuiteError{Suite: s.Name, Side: sd.name, Reason: reason, ExitCode: x.exitCode,
 			Output: r.display(s.Name, file), Tail: tailOfFile(logPath, r.TailLines)}
 	}
 	run := func(argv []string, cwd string, stdout *os.File) (execResult, error) {

@@ -255,11 +255,15 @@ func TestRunBaseRefGoBenchBuildFailure(t *testing.T) {
 	r, _ := newRunner(t)
 	r.Dir = repo
 	r.OutDir = t.TempDir()
-	_, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{goSuite(1)})
+	_, err := r.RunBaseRef(t.Context(), "main", []gate.Suite{goSuite(2)})
 	var se *run.SuiteError
 	if !errors.As(err, &se) || se.Side != "head" || !strings.Contains(se.Reason, "build failed for example.com/m/work") ||
 		!strings.HasSuffix(se.Output, "head-run-build.txt") || !strings.Contains(strings.Join(se.Tail, "\n"), "undefined") {
 		t.Fatalf("err = %v, want the head's build failure with its log", err)
+	}
+	// A build is no run: the message names none.
+	if strings.Contains(err.Error(), " run ") {
+		t.Errorf("err = %v: names a run", err)
 	}
 
 	// Now the broken file is on the merge-base and the head fixes it.
