@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type side struct {
 	// BaseRefRun.BaseFailures).
 	binaries []goBinary
 	broken   bool
+	env      []string // the environment of its processes
 }
 
 // goBinary is one package's test binary and the benchmarks it runs.
@@ -75,10 +77,16 @@ func (r *Runner) runGo(ctx context.Context, s gate.Suite, pos, total int, sides 
 		fmt.Fprintf(r.Progress, "%.1fs, %s\n", time.Since(start).Seconds(), countBenchmarks(bs))
 	}
 
+	// The sides' binaries run the same benchmarks, matched by package and
+	// name; a benchmark one side lacks runs on the other alone.
+	items := benchmarkItems(sides)
+	for _, sd := range sides {
+		sd.env = r.environ(s, sd.name)
+	}
 	for round := 1; round <= s.Count; round++ {
 		fmt.Fprintf(r.Progress, "[%d/%d] %s round %d/%d … ", pos, total, s.Name, round, s.Count)
 		start := time.Now()
-		if err := r.goRound(ctx, s, round, sides, fail); err != nil {
+		if err := r.goRound(ctx, s, round, sides, items, fail); err != nil {
 			fmt.Fprintln(r.Progress, "failed")
 			return err
 		}
@@ -88,7 +96,7 @@ func (r *Runner) runGo(ctx context.Context, s gate.Suite, pos, total int, sides 
 }
 
 // goRound runs one round of a go: suite: every benchmark once per side.
-func (r *Runner) goRound(ctx context.Context, s gate.Suite, round int, sides []*side, fail func(*side, error) error) error {
+func (r *Runner) goRound(ctx context.Context, s gate.Suite, round int, sides []*side, items []benchItem, fail func(*side, error) error) error {
 	type output struct {
 		j              job
 		stdout, stderr *os.File
@@ -101,7 +109,7 @@ func (r *Runner) goRound(ctx context.Context, s gate.Suite, round int, sides []*
 			continue
 		}
 		j := job{suite: s, run: round, side: sd.name, dir: sd.dir, file: fmt.Sprintf("%s%d.txt", sd.prefix, round)}
-		o := &output{j: j, x: execResult{exitCode: 0}}
+		o := &output{j: j}
 		dir := filepath.Join(r.outDir(), s.Name)
 		var err error
 		if o.stdout, err = os.Create(filepath.Join(dir, j.file)); err != nil {
@@ -115,10 +123,7 @@ func (r *Runner) goRound(ctx context.Context, s gate.Suite, round int, sides []*
 		outs[i] = o
 	}
 
-	// The sides' binaries run the same benchmarks, matched by package and
-	// name; a benchmark one side lacks runs on the other alone.
-	k := 0
-	for _, item := range benchmarkItems(sides) {
+	for k, item := range items {
 		order := make([]int, 0, len(sides))
 		for i := range sides {
 			order = append(order, i)
@@ -130,17 +135,16 @@ func (r *Runner) goRound(ctx context.Context, s gate.Suite, round int, sides []*
 				order[a], order[b] = order[b], order[a]
 			}
 		}
-		k++
 		for _, i := range order {
 			o, sd := outs[i], sides[i]
 			if o == nil || o.failed || sd.broken {
 				continue
 			}
 			b, ok := sd.binary(item.pkg)
-			if !ok || !b.has(item.name) {
+			if !ok || !slices.Contains(b.benchmarks, item.name) {
 				continue
 			}
-			x := execute(ctx, s.Timeout, b.argv(s.Go, item.name, s.Timeout), b.dir, r.environ(s, sd.name), o.stdout, o.stderr)
+			x := execute(ctx, s.Timeout, b.argv(s.Go, item.name, s.Timeout), b.dir, sd.env, o.stdout, o.stderr)
 			o.x.duration += x.duration
 			if x.canceled {
 				fmt.Fprintln(r.Progress, "interrupted")
@@ -198,15 +202,6 @@ func (sd *side) binary(pkg string) (goBinary, bool) {
 		}
 	}
 	return goBinary{}, false
-}
-
-func (b goBinary) has(name string) bool {
-	for _, n := range b.benchmarks {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // argv is the command that runs one benchmark (and its sub-benchmarks, as
