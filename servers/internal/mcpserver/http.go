@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // handler builds the HTTP routes: /mcp, /healthz and /metrics behind the
@@ -152,4 +153,40 @@ func tooLarge(w http.ResponseWriter, limit int64) {
 	w.Header().Set("Connection", "close")
 	http.Error(w, fmt.Sprintf("request body over %d bytes: send less, or start the server with a larger --max-body-bytes", limit),
 		http.StatusRequestEntityTooLarge)
+}
+
+// unusedConns tracks the connections that have not yet delivered a request
+// (http.StateNew). http.Server.Shutdown closes idle connections at once but
+// waits up to five seconds for new ones, in case a request is about to
+// arrive. Clients that pool connections open such spares often (a request
+// that waited for a connection took another that freed up first), so every
+// shutdown after load would stall for five seconds. A server that is
+// stopping takes no new requests: closeAll ends them instead.
+type unusedConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// track is the http.Server's ConnState hook.
+func (u *unusedConns) track(c net.Conn, state http.ConnState) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if state == http.StateNew {
+		if u.conns == nil {
+			u.conns = map[net.Conn]struct{}{}
+		}
+		u.conns[c] = struct{}{}
+		return
+	}
+	delete(u.conns, c)
+}
+
+// closeAll closes every connection that has not delivered a request.
+func (u *unusedConns) closeAll() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for c := range u.conns {
+		c.Close()
+		delete(u.conns, c)
+	}
 }

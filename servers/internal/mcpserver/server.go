@@ -212,6 +212,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	var unused unusedConns
+	srv.ConnState = unused.track
+	// Shutdown runs this once its listeners are closed.
+	srv.RegisterOnShutdown(unused.closeAll)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	addr := ln.Addr().String()

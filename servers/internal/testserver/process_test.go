@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -250,6 +251,40 @@ func TestGracefulShutdown(t *testing.T) {
 		if !strings.Contains(p.stderr.String(), want) {
 			t.Fatalf("stderr lacks %s:\n%s", want, p.stderr)
 		}
+	}
+}
+
+// SIGTERM closes connections that never delivered a request at once:
+// net/http would wait five seconds for them, longer than this server's
+// shutdown timeout, and warn that calls outlived it. Pooling clients leave
+// such connections behind after load.
+func TestShutdownClosesUnusedConnections(t *testing.T) {
+	t.Parallel()
+	p := startProcess(t, "--transport", "http", "--addr", "127.0.0.1:0", "--db-url", pgtest.URL(t), "--shutdown-timeout", "3s")
+	addr := p.addr(t)
+	unused, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unused.Close()
+	// The server accepts in order: once a later connection is answered, the
+	// unused one has been accepted.
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 15*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+	}
+	if msg := p.stderr.String(); strings.Contains(msg, "outlived the shutdown timeout") || !strings.Contains(msg, `"msg":"stopped"`) {
+		t.Fatalf("an unused connection held up the shutdown; stderr:\n%s", msg)
+	}
+	if n, err := unused.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("the unused connection is still open after exit (read %d bytes)", n)
 	}
 }
 
