@@ -50,9 +50,10 @@ type Database interface {
 type Options struct {
 	// Version is reported as is.
 	Version string
-	// MaxAge is how long a ping result is reused (default 1s), so that a
-	// burst of checks pings once; up to three times as long, it is still
-	// served while a fresh ping is taken in the background. Negative: every
+	// MaxAge is how long a successful ping is reused (default 1s), so that
+	// a burst of checks pings once; up to three times as long, it is still
+	// served while a fresh ping is taken in the background. A failed ping
+	// is never reused. Negative: every
 	// check waits for a ping (shared by the checks that arrive meanwhile).
 	MaxAge time.Duration
 	// Thresholds default to DefaultThresholds.
@@ -169,7 +170,11 @@ func (c *Checker) Check(ctx context.Context) Report {
 // checks arriving meanwhile share.
 func (c *Checker) ping(ctx context.Context) pingResult {
 	c.mu.Lock()
-	if c.last != nil && c.o.MaxAge > 0 {
+	// Only a successful ping is reused: a failure is rechecked at the next
+	// check, so that the report turns healthy as soon as the database is
+	// back (at startup, once migrations are done), not up to MaxAge later.
+	// One ping is in flight at a time however often the checks come.
+	if c.last != nil && c.last.err == nil && c.o.MaxAge > 0 {
 		age := c.o.Now().Sub(c.last.at)
 		if age < c.o.MaxAge {
 			r := *c.last

@@ -196,6 +196,24 @@ func TestMaxAgeReusesPing(t *testing.T) {
 	}
 }
 
+// A failed ping is not reused: the check after the database is back says
+// healthy, even within MaxAge.
+func TestFailedPingIsNotReused(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{now: time.Unix(0, 0)}
+	db := &fakeDB{clock: clock, stats: pool(0, 4), pingErr: errors.New("not ready")}
+	c := health.New(db, health.Options{MaxAge: time.Second, Now: clock.Now})
+	if r := c.Check(t.Context()); r.Status != health.Unhealthy {
+		t.Fatalf("status %s with the database not ready, want unhealthy", r.Status)
+	}
+	db.mu.Lock()
+	db.pingErr = nil
+	db.mu.Unlock()
+	if r := c.Check(t.Context()); r.Status != health.Healthy || db.pings.Load() != 2 {
+		t.Fatalf("status %s after %d pings once the database is ready, want healthy from a fresh ping", r.Status, db.pings.Load())
+	}
+}
+
 func TestHandlerMethod(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Unix(0, 0)}
