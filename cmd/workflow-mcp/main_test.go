@@ -5,53 +5,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfgate/perfgate/internal/progtest"
 )
 
-// The binary under test, built once per test process.
-var binary struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
+func TestMain(m *testing.M) { os.Exit(progtest.Run(m)) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binary.dir != "" {
-		os.RemoveAll(binary.dir)
-	}
-	os.Exit(code)
-}
-
-// build compiles cmd/workflow-mcp, the real program, once.
+// build returns the path of cmd/workflow-mcp, the real program, built on
+// first use (in $BIN_DIR when set: see progtest).
 func build(tb testing.TB) string {
 	tb.Helper()
-	binary.once.Do(func() {
-		binary.dir, binary.err = os.MkdirTemp("", "workflow-mcp-test-")
-		if binary.err != nil {
-			return
-		}
-		binary.path = filepath.Join(binary.dir, "workflow-mcp")
-		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
-		if err != nil {
-			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binary.err != nil {
-		tb.Fatal(binary.err)
-	}
-	return binary.path
+	return progtest.Build(tb, "./cmd/workflow-mcp")
 }
 
 // process is a running workflow-mcp serving HTTP.

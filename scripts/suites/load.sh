@@ -13,6 +13,7 @@
 #   LOAD_THINK (100ms..400ms)  LOAD_FIXTURE_FILES (2000): the indexed repository
 #   LOAD_SCENARIOS ("codebase-search workflow-mix"): which, in order; only the
 #   servers they need are started
+#   BIN_DIR (a directory of its own): where the programs are built and kept
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -46,8 +47,12 @@ trap 'exit 143' TERM
 
 log() { echo "load: $*" >&2; }
 
-"$GO" build -o "$work/bin/" ./cmd/perfgate ./cmd/codebase-mcp ./cmd/workflow-mcp ./servers/codebase/fixture/fixturegen
-bin="$work/bin"
+# BIN_DIR (perfgate.yml: bin/) keeps the programs between suites and runs:
+# go build does not relink what is up to date. Without it, a directory of
+# this run's own.
+bin=${BIN_DIR:-$work/bin}
+mkdir -p "$bin"
+"$GO" build -o "$bin/" ./cmd/perfgate ./cmd/codebase-mcp ./cmd/workflow-mcp ./servers/codebase/fixture/fixturegen
 
 # serve NAME ARGS... starts a server on a free port and sets $url to its
 # /mcp endpoint, read from its "serving" log line.

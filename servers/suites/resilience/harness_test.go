@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/perfgate/perfgate/internal/progtest"
 	"github.com/perfgate/perfgate/servers/internal/mcptest"
 )
 
@@ -70,48 +69,13 @@ func envInt(tb testing.TB, name string, def int) int {
 	return n
 }
 
-// The real programs, built once per test process from ./cmd.
-var (
-	binDir  string
-	binErr  error
-	binOnce sync.Once
-	builds  = map[string]*build{"workflow-mcp": {}, "codebase-mcp": {}}
-)
-
-type build struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(progtest.Run(m)) }
 
 // program returns the path of cmd/<name>, the real binary, built on first
-// use.
+// use (in $BIN_DIR when set: see progtest).
 func program(tb testing.TB, name string) string {
 	tb.Helper()
-	binOnce.Do(func() { binDir, binErr = os.MkdirTemp("", "resilience-bin-") })
-	if binErr != nil {
-		tb.Fatal(binErr)
-	}
-	b := builds[name]
-	b.once.Do(func() {
-		b.path = filepath.Join(binDir, name)
-		cmd := exec.Command("go", "build", "-o", b.path, "github.com/perfgate/perfgate/cmd/"+name)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("go build %s: %v\n%s", name, err, out)
-		}
-	})
-	if b.err != nil {
-		tb.Fatal(b.err)
-	}
-	return b.path
+	return progtest.Build(tb, "./cmd/"+name)
 }
 
 // server is a real server program serving streamable HTTP.

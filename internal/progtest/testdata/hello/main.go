@@ -1,0 +1,6 @@
+// hello is the program progtest's tests build.
+package main
+
+import "fmt"
+
+func main() { fmt.Println("hello from a built program") }
