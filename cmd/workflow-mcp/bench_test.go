@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -140,18 +141,25 @@ func newFixture(b *testing.B) *fixture {
 		typ := call(b, c, "register_entity_type", map[string]any{"project": p.name, "name": "decision", "schema": schema})
 		seed(b, dbURL, int64(project["project"].(map[string]any)["id"].(float64)), int64(typ["id"].(float64)), p.n)
 	}
-	for w := range clients() {
-		e := call(b, c, "create_entity", map[string]any{"project": "small", "type": "decision", "name": "worker-" + strconv.Itoa(w),
+	// Each worker's entity and work items, made by its own client.
+	n := clients()
+	f.entities, f.versions, f.items = make([]int64, n), make([]int, n), make([][]int64, n)
+	f.each(b, func(w int, c *client.Client) error {
+		e, err := tryCall(c, "create_entity", map[string]any{"project": "small", "type": "decision", "name": "worker-" + strconv.Itoa(w),
 			"data": map[string]any{"component": "c1", "status": "open", "priority": 1, "summary": "s"}})
-		f.entities = append(f.entities, int64(e["entity"].(map[string]any)["id"].(float64)))
-		f.versions = append(f.versions, 1)
-		var items []int64
-		for i := range 20 {
-			wi := call(b, c, "create_work_item", map[string]any{"project": "small", "type": "task", "title": fmt.Sprintf("w%d-%d", w, i)})
-			items = append(items, int64(wi["work_item"].(map[string]any)["id"].(float64)))
+		if err != nil {
+			return err
 		}
-		f.items = append(f.items, items)
-	}
+		f.entities[w], f.versions[w] = int64(e["entity"].(map[string]any)["id"].(float64)), 1
+		for i := range 20 {
+			wi, err := tryCall(c, "create_work_item", map[string]any{"project": "small", "type": "task", "title": fmt.Sprintf("w%d-%d", w, i)})
+			if err != nil {
+				return err
+			}
+			f.items[w] = append(f.items[w], int64(wi["work_item"].(map[string]any)["id"].(float64)))
+		}
+		return nil
+	})
 	return f
 }
 
@@ -194,13 +202,20 @@ func seed(b *testing.B, dbURL string, project, typ int64, n int) {
 // over the interval) and a call's latency counts from when it was due.
 func (f *fixture) run(b *testing.B, every time.Duration, op func(w, i int) (string, map[string]any)) {
 	b.Helper()
-	// Warm up: each client makes a few calls outside the measurement.
-	for w, c := range f.clients {
+	// Warm up: the clients make a few calls each, outside the measurement
+	// and all at once, so that the server's pool has opened the
+	// connections the load will use (and Postgres has planned the queries
+	// on each). Made one client at a time, they warmed up one connection:
+	// the first benchmark then paid for opening the others, 4x slower.
+	f.each(b, func(w int, c *client.Client) error {
 		for i := range 3 {
 			name, args := op(w, 1<<20+i)
-			call(b, c, name, args)
+			if _, err := tryCall(c, name, args); err != nil {
+				return err
+			}
 		}
-	}
+		return nil
+	})
 	hists := make([]*hdrhistogram.Histogram, len(f.clients))
 	cpu0 := f.cpu(b)
 	var failed atomic.Value
@@ -371,18 +386,43 @@ func connect(tb testing.TB, url string) *client.Client {
 // call makes a call that must succeed and returns its structured result.
 func call(tb testing.TB, c *client.Client, name string, args map[string]any) map[string]any {
 	tb.Helper()
+	out, err := tryCall(c, name, args)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// tryCall is call for other goroutines than the benchmark's: it returns
+// the failure.
+func tryCall(c *client.Client, name string, args map[string]any) (map[string]any, error) {
 	res, err := c.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
 	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if res.IsError {
-		tb.Fatalf("%s(%v): %s", name, args, resultText(res))
+		return nil, fmt.Errorf("%s(%v): %s", name, args, resultText(res))
 	}
 	out, ok := res.StructuredContent.(map[string]any)
 	if !ok {
-		tb.Fatalf("%s: structured content %T", name, res.StructuredContent)
+		return nil, fmt.Errorf("%s: structured content %T", name, res.StructuredContent)
 	}
-	return out
+	return out, nil
+}
+
+// each runs fn for every client at once, one goroutine each, and fails tb
+// with the first error.
+func (f *fixture) each(tb testing.TB, fn func(w int, c *client.Client) error) {
+	tb.Helper()
+	errs := make([]error, len(f.clients))
+	var wg sync.WaitGroup
+	for w, c := range f.clients {
+		wg.Go(func() { errs[w] = fn(w, c) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func resultText(res *mcp.CallToolResult) string {
