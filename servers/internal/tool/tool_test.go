@@ -19,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/perfgate/perfgate/servers/internal/mcptest"
 	"github.com/perfgate/perfgate/servers/internal/tool"
 )
 
@@ -69,13 +70,13 @@ func (r *recorder) CallFinished(name, outcome string, latency time.Duration) {
 
 type fixture struct {
 	client *client.Client
-	logs   *syncBuffer
+	logs   *mcptest.SyncBuffer
 	rec    *recorder
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{logs: &syncBuffer{}, rec: &recorder{started: map[string]int{}, outcomes: map[string]int{}}}
+	f := &fixture{logs: &mcptest.SyncBuffer{}, rec: &recorder{started: map[string]int{}, outcomes: map[string]int{}}}
 	logger := slog.New(slog.NewJSONHandler(f.logs, nil))
 	s := server.NewMCPServer("tooltest", "1.0.0",
 		server.WithToolCapabilities(false),
@@ -404,22 +405,4 @@ func golden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
