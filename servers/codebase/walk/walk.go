@@ -153,7 +153,9 @@ func (w *walker) run(ctx context.Context) (*Result, error) {
 	err := w.dir(ctx, nil, w.root, rs, jobs)
 	close(jobs)
 	wg.Wait()
-	if cause := context.Cause(ctx); cause != nil && err == nil {
+	// A worker's failure cancels ctx with it as the cause; the directory
+	// walk then stops with ctx's error, which must not hide it.
+	if cause := context.Cause(ctx); cause != nil && (err == nil || errors.Is(err, ctx.Err())) {
 		err = cause
 	}
 	if err != nil {
