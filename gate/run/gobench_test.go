@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	f.WriteString(os.Getenv("PERFGATE_SIDE") + " " + flag.Lookup("test.bench").Value.String() + "\n")
+	f.WriteString(os.Getenv("PERFGATE_SIDE") + " " + flag.Lookup("test.bench").Value.String() + " " + os.Args[0] + "\n")
 	f.Close()
 	os.Exit(m.Run())
 }
@@ -115,17 +115,34 @@ func benchName(rec run.Record) string { return procs.ReplaceAllString(string(rec
 // benchmarks (not the listing of them).
 func benchProcesses(t *testing.T, log string) []string {
 	t.Helper()
+	var lines []string
+	for _, p := range processLog(t, log) {
+		lines = append(lines, p.side+" "+p.bench)
+	}
+	return lines
+}
+
+// process is a benchmark process as its TestMain logged it.
+type process struct{ side, bench, executable string }
+
+func processLog(t *testing.T, log string) []process {
+	t.Helper()
 	data, err := os.ReadFile(log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []string
+	var ps []process
 	for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-		if strings.Contains(l, "^Benchmark") {
-			lines = append(lines, l)
+		if !strings.Contains(l, "^Benchmark") {
+			continue // -test.list
 		}
+		f := strings.SplitN(l, " ", 3)
+		if len(f) != 3 {
+			t.Fatalf("process log line %q", l)
+		}
+		ps = append(ps, process{f[0], f[1], f[2]})
 	}
-	return lines
+	return ps
 }
 
 func TestRunGoBench(t *testing.T) {
@@ -161,6 +178,18 @@ func TestRunGoBench(t *testing.T) {
 	runs := strings.Join(benchProcesses(t, log), "\n")
 	if want := strings.TrimSuffix(strings.Repeat(" ^BenchmarkA$\n ^BenchmarkB$\n", 3), "\n"); runs != want {
 		t.Errorf("processes (side, -test.bench) =\n%s\nwant\n%s", runs, want)
+	}
+	// Each process ran a copy of its own of the test binary (where the
+	// code lands in memory is drawn anew per sample), removed afterwards.
+	seen := map[string]bool{}
+	for _, p := range processLog(t, log) {
+		if seen[p.executable] {
+			t.Errorf("two processes ran %s: want a fresh copy of the binary each", p.executable)
+		}
+		seen[p.executable] = true
+		if _, err := os.Stat(p.executable); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after the run (%v)", p.executable, err)
+		}
 	}
 	for _, f := range []string{"run-build.txt", "run-1.txt", "run-3.txt", "run-3.stderr.txt", "results.txt"} {
 		if _, err := os.Stat(filepath.Join(r.Dir, run.DefaultOutDir, "gobench", f)); err != nil {
