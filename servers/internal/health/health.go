@@ -53,8 +53,8 @@ type Options struct {
 	// MaxAge is how long a successful ping is reused (default 1s), so that
 	// a burst of checks pings once; up to three times as long, it is still
 	// served while a fresh ping is taken in the background. A failed ping
-	// is never reused. Negative: every
-	// check waits for a ping (shared by the checks that arrive meanwhile).
+	// is never reused. Negative: every check waits for a ping (shared by
+	// the checks that arrive meanwhile).
 	MaxAge time.Duration
 	// Thresholds default to DefaultThresholds.
 	Thresholds Thresholds
