@@ -129,10 +129,17 @@ func moduleRoot() (string, error) {
 // result.
 func Run(m *testing.M) int {
 	code := m.Run()
+	removeTemp()
+	return code
+}
+
+// removeTemp removes the programs' directory if it is a temporary one,
+// and forgets every build.
+func removeTemp() {
 	state.mu.Lock()
 	defer state.mu.Unlock()
 	if state.temp && state.dir != "" {
 		os.RemoveAll(state.dir)
 	}
-	return code
+	state.root, state.dir, state.temp, state.err, state.builds = "", "", false, nil, nil
 }

@@ -11,15 +11,10 @@ import (
 
 const hello = "./internal/progtest/testdata/hello"
 
-// reset forgets the builds of earlier tests.
+// reset forgets the builds of earlier tests, as Run does after the tests.
 func reset(t *testing.T) {
 	t.Helper()
-	state.mu.Lock()
-	defer state.mu.Unlock()
-	if state.temp {
-		os.RemoveAll(state.dir)
-	}
-	state.root, state.dir, state.temp, state.err, state.builds = "", "", false, nil, nil
+	removeTemp()
 }
 
 func runs(t *testing.T, prog string) {
@@ -88,7 +83,7 @@ func TestBuildTemporary(t *testing.T) {
 	reset(t)
 	prog := Build(t, hello)
 	runs(t, prog)
-	reset(t) // what Run does after the tests
+	reset(t) // Run's cleanup
 	if _, err := os.Stat(filepath.Dir(prog)); !os.IsNotExist(err) {
 		t.Fatalf("the temporary directory %s is still there: %v", filepath.Dir(prog), err)
 	}
